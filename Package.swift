@@ -1,0 +1,80 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "klip",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "klip", targets: ["klip"]),
+        .library(name: "KlingAPI", targets: ["KlingAPI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+    ],
+    targets: [
+        // Leaf: ffprobe/ffmpeg subprocesses.
+        .target(name: "KlipMedia"),
+
+        // The Kling client: wire types, validation, auth, retry, wait, webhooks.
+        .target(
+            name: "KlingAPI",
+            dependencies: [
+                "KlipMedia",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // dlib behind a C header. Always -O2: dlib is ~150x slower at -O0.
+        .target(
+            name: "CFaceLandmarks",
+            cxxSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack")]
+        ),
+
+        // The emulator's work: face tracking, rendering, audio mix. Plain parameters, no wire types.
+        .target(name: "KlipEngine", dependencies: ["CFaceLandmarks", "KlipMedia"]),
+
+        // The local Kling: Hummingbird routes over the engine, SQLite store, callbacks.
+        .target(
+            name: "KlipServer",
+            dependencies: [
+                "KlingAPI", "KlipEngine", "KlipMedia",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Lua 5.4 from Debian.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        // The only code that raises or yields in Lua.
+        .target(name: "CLuaGlue", dependencies: ["CLua"], cSettings: [.unsafeFlags(["-O2"])]),
+        // The Lua runtime: state, scheduler, bindings, sandbox.
+        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia"]),
+
+        .executableTarget(
+            name: "klip",
+            dependencies: [
+                "KlingAPI", "KlipServer", "KlipScript", "KlipMedia", "KlipEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "KlingAPITests", dependencies: ["KlingAPI", "KlipServer", "KlipMedia"]),
+        .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
+        .testTarget(name: "KlipServerTests", dependencies: ["KlipServer", "KlingAPI", "KlipMedia"]),
+        .testTarget(name: "KlipScriptTests", dependencies: ["KlipScript", "KlingAPI", "KlipServer"]),
+        .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

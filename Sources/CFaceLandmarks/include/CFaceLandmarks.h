@@ -1,0 +1,1 @@
+int cfl_placeholder(void);

@@ -1,0 +1,2 @@
+#include "CFaceLandmarks.h"
+int cfl_placeholder(void) { return 0; }
