@@ -78,6 +78,7 @@ kling.sheet = B.sheet
 kling.sleep = B.sleep
 kling.spawn = B.spawn
 kling.json = { encode = B.json_encode, decode = B.json_decode }
+for _, name in ipairs(opts.extra or {}) do kling[name] = B[name] end
 local is_handle, join, wait_tasks, spawn = B.is_handle, B.join, B.wait_tasks, B.spawn
 local raw_log = B.log
 function kling.log(...)

@@ -7,10 +7,17 @@ public actor ScriptRunner {
     private let options: ScriptOptions
     private let context: ScriptContext
     private let latch = InterruptLatch()
+    private let extraBindings: [Binding]
 
     public init(options: ScriptOptions, backend: (any ScriptBackend)? = nil) {
+        self.init(options: options, backend: backend, extraBindings: [])
+    }
+
+    /// Tests add bindings of their own (registered as `kling.<name>`).
+    init(options: ScriptOptions, backend: (any ScriptBackend)?, extraBindings: [Binding]) {
         self.options = options
         self.context = ScriptContext(options: options, backend: backend)
+        self.extraBindings = extraBindings
     }
 
     /// Stops the script (Ctrl-C): the running Lua code raises at its next instruction and
@@ -26,6 +33,7 @@ public actor ScriptRunner {
         defer { latch.detach(); rt.close() }
         rt.registerCoreBindings()
         rt.registerKlingBindings()
+        for b in extraBindings { rt.register(b.name, waits: b.waits, b.body) }
         do throws(ScriptFailure) {
             try rt.setUp(preludeOptions: preludeOptions())
             let (code, chunk) = try source()
@@ -99,6 +107,7 @@ public actor ScriptRunner {
             ("backend", .string(context.backend?.name ?? "local")),
             ("sandbox", .bool(options.sandbox)),
             ("arg", .table(argPairs)),
+            ("extra", .array(extraBindings.map { .string($0.name) })),
         ])
     }
 }
