@@ -77,7 +77,9 @@ static void klip_hook(lua_State *L, lua_Debug *ar) {
     if (kill == 1 || kill == 2) {
         lua_sethook(L, klip_hook, LUA_MASKCOUNT, 1);
         if (kill == 1) luaL_error(L, "interrupted");
-        luaL_error(L, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit);
+        char text[96];
+        snprintf(text, sizeof text, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit);
+        luaL_error(L, "%s", text);
     }
 }
 
