@@ -12,7 +12,7 @@ public final class KlingClient: Sendable {
     let http: HTTPClient
     let logger: Logger
 
-    public init(configuration: KlingConfiguration, httpClient: HTTPClient = .shared,
+    public init(configuration: KlingConfiguration, httpClient: HTTPClient = KlingHTTP.shared,
                 logger: Logger = Logger(label: "klip.client")) {
         self.configuration = configuration
         self.http = httpClient
