@@ -70,7 +70,10 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "KlingAPITests", dependencies: ["KlingAPI", "KlipServer", "KlipMedia"]),
+        .testTarget(
+            name: "KlingAPITests",
+            dependencies: ["KlingAPI", "KlipMedia", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
         .testTarget(name: "KlipServerTests", dependencies: ["KlipServer", "KlingAPI", "KlipMedia"]),
         .testTarget(name: "KlipScriptTests", dependencies: ["KlipScript", "KlingAPI", "KlipServer"]),

@@ -24,11 +24,14 @@ public enum ProcessRunner {
 
     /// Runs `tool` with `arguments`; `stderrLimit` keeps only the tail of stderr.
     public static func run(_ tool: String, _ arguments: [String], stdin: Data? = nil,
+                           environment: [String: String]? = nil, currentDirectory: String? = nil,
                            stderrLimit: Int = 4000) async throws -> ProcessOutput {
         guard let executable = locate(tool) else { throw MediaError.toolMissing(tool) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -1,0 +1,65 @@
+import Foundation
+
+/// When to poll: first after `firstPoll`, then backing off by 1.5× towards 5 s, and
+/// towards 10 s once the task is older than a minute (at most one query per 10 s).
+public struct PollSchedule: Sendable, Equatable {
+    public var firstPoll: Duration
+    public var growth: Double = 1.5
+    public var youngCap: Duration = .seconds(5)
+    public var oldCap: Duration = .seconds(10)
+    public var oldAfter: Duration = .seconds(60)
+
+    public init(firstPoll: Duration = .seconds(1)) { self.firstPoll = firstPoll }
+
+    public func next(after previous: Duration, taskAge: Duration) -> Duration {
+        let cap = taskAge >= oldAfter ? oldCap : youngCap
+        let grown = Duration.seconds(previous.seconds * growth)
+        return max(min(grown, cap), min(previous, cap))
+    }
+}
+
+extension KlingClient {
+    /// Polls until the task ends. Returns it when it succeeds; throws `.failed` when it
+    /// fails, `.timeout` past `timeout`, `.cancelled` on Swift task cancellation.
+    /// Transient query failures do not end a wait: it keeps polling until the timeout.
+    public func wait(taskID: String, timeout: Duration = .seconds(1800), firstPoll: Duration = .seconds(1),
+                     onStatus: (@Sendable (LipSyncTask) async -> Void)? = nil) async throws(KlingError) -> LipSyncTask {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        let schedule = PollSchedule(firstPoll: firstPoll)
+        var delay = firstPoll
+        var lastStatus: TaskStatus?
+        var createdAt: Int64?
+        while true {
+            let remaining = deadline - clock.now
+            if remaining <= .zero {
+                throw KlingError(kind: .timeout, message: "task \(taskID) still \(lastStatus?.rawValue ?? "unknown") after \(Int(timeout.seconds)) s", taskID: taskID)
+            }
+            do { try await Task.sleep(for: min(delay, remaining)) } catch {
+                throw KlingError(kind: .cancelled, message: "wait for task \(taskID) cancelled", taskID: taskID)
+            }
+            if clock.now >= deadline { continue }
+            let task: LipSyncTask
+            do {
+                task = try await self.task(id: taskID)
+            } catch where error.kind == .cancelled {
+                throw KlingError(kind: .cancelled, message: "wait for task \(taskID) cancelled", taskID: taskID)
+            } catch where RetryPolicy.isRetryable(error) {
+                logger.info("query of task \(taskID) failed (\(error.description)); still waiting")
+                delay = schedule.next(after: delay, taskAge: .zero)
+                continue
+            }
+            if task.taskStatus != lastStatus {
+                lastStatus = task.taskStatus
+                await onStatus?(task)
+            }
+            if task.taskStatus == .succeed { return task }
+            if task.taskStatus == .failed {
+                throw KlingError(kind: .failed, message: task.taskStatusMsg ?? "the task failed", taskID: task.taskID)
+            }
+            createdAt = createdAt ?? task.createdAt
+            let age: Duration = createdAt.map { .milliseconds(max(0, Int64(Date().timeIntervalSince1970 * 1000) - $0)) } ?? .zero
+            delay = schedule.next(after: delay, taskAge: age)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import AsyncHTTPClient
+import Foundation
+import KlipMedia
+import Logging
+
+/// The Kling advanced lip-sync API: identify faces, create a task, query, list, wait, download.
+/// Every rule that can be checked before sending is checked; every error is a `KlingError`.
+public final class KlingClient: Sendable {
+    public let configuration: KlingConfiguration
+    let transport: Transport
+    let sessions = SessionFacts()
+    let http: HTTPClient
+    let logger: Logger
+
+    public init(configuration: KlingConfiguration, httpClient: HTTPClient = KlingHTTP.shared,
+                logger: Logger = Logger(label: "klip.client")) {
+        self.configuration = configuration
+        self.http = httpClient
+        self.logger = logger
+        transport = Transport(configuration: configuration, http: httpClient,
+                              auth: Authenticator(credentials: configuration.credentials), logger: logger)
+    }
+
+    // MARK: identify-face
+
+    public func identifyFace(_ request: IdentifyFaceRequest) async throws(KlingError) -> IdentifyFaceResult {
+        try Preflight.check(request)
+        let body = try encode(request)
+        let result = try await transport.call(.post, "videos/identify-face", body: body, as: IdentifyFaceResult.self)
+        await sessions.record(result, videoDurationMs: nil)
+        return result
+    }
+
+    /// `video`: an http(s) URL, or (local backend only) a path or `file://` URL.
+    public func identifyFace(video: String) async throws(KlingError) -> IdentifyFaceResult {
+        if Preflight.isURL(video) { return try await identifyFace(IdentifyFaceRequest(videoURL: video)) }
+        let path = video.hasPrefix("file://") ? (URL(string: video)?.path ?? video) : video
+        guard configuration.isLocal else {
+            throw .validation("video_url", "\(video) is a local file; the Kling cloud needs a public http(s) URL (upload the video first)")
+        }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL
+        guard FileManager.default.isReadableFile(atPath: absolute.path) else {
+            throw .validation("video_url", "\(path): no such readable file")
+        }
+        // The video's length lets a later create check that the clip ends within it.
+        let duration = try? await MediaProbe.probe(absolute.path).videoDurationMs
+        try Preflight.check(IdentifyFaceRequest(videoURL: absolute.absoluteString))
+        let body = try encode(IdentifyFaceRequest(videoURL: absolute.absoluteString))
+        let result = try await transport.call(.post, "videos/identify-face", body: body, as: IdentifyFaceResult.self)
+        await sessions.record(result, videoDurationMs: duration ?? nil)
+        return result
+    }
+
+    // MARK: advanced-lip-sync
+
+    /// Probes, converts if needed, and Base64-encodes a local audio file; a URL passes through.
+    public func prepareSound(_ pathOrURL: String) async throws(KlingError) -> PreparedSound {
+        try await SoundPreparer.prepare(pathOrURL, field: "face_choose[0].sound_file")
+    }
+
+    /// Checks every rule it can (with `audio`'s facts, the faces of sessions this client
+    /// identified, and the video's length when known), then creates the task. Retried on
+    /// transient failures only when the request carries an `external_task_id`.
+    public func createLipSync(_ request: LipSyncRequest, audio: AudioFacts? = nil) async throws(KlingError) -> LipSyncTask {
+        let known = await sessions.entry(request.sessionID)
+        try Preflight.check(request, facts: PreflightFacts(audio: audio, faces: known?.faces,
+                                                            videoDurationMs: known?.videoDurationMs))
+        let body = try encode(request)
+        return try await transport.call(.post, "videos/advanced-lip-sync", body: body,
+                                        retryable: request.externalTaskID != nil, as: LipSyncTask.self)
+    }
+
+    /// One query, no waiting. `id` is a task id (or an external task id).
+    public func task(id: String) async throws(KlingError) -> LipSyncTask {
+        guard !id.isEmpty, let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) else {
+            throw .validation("task_id", "is required")
+        }
+        var task = try await transport.call(.get, "videos/advanced-lip-sync/\(escaped)", as: LipSyncTask.self)
+        if task.taskID.isEmpty { task.taskID = id }
+        return task
+    }
+
+    public func listTasks(page: Int = 1, size: Int = 30) async throws(KlingError) -> [LipSyncTask] {
+        try Preflight.checkPage(page, size: size)
+        return try await transport.call(.get, "videos/advanced-lip-sync", query: "pageNum=\(page)&pageSize=\(size)",
+                                        as: [LipSyncTask].self)
+    }
+
+    func encode(_ value: some Encodable) throws(KlingError) -> Data {
+        do { return try JSONEncoder().encode(value) } catch {
+            throw KlingError(kind: .validation, message: "cannot encode the request: \(error)")
+        }
+    }
+}

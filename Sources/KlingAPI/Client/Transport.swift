@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One JSON call with the envelope decoded, auth attached, and the retry policy applied.
+struct Transport: Sendable {
+    let configuration: KlingConfiguration
+    let http: HTTPClient
+    let auth: Authenticator
+    let logger: Logger
+    /// Bodies larger than this are not an API answer.
+    static let maxResponseBytes = 16 << 20
+
+    enum Method: String { case get = "GET", post = "POST" }
+
+    /// Sends a request; `retryable` says whether a retry is safe (a create without
+    /// `external_task_id` is not: a lost answer would bill a second task).
+    func call<Payload: Codable & Sendable>(_ method: Method, _ path: String, query: String? = nil,
+                                          body: Data? = nil, retryable: Bool = true,
+                                          as: Payload.Type) async throws(KlingError) -> Payload {
+        var attempt = 0
+        var resigned = false
+        while true {
+            attempt += 1
+            do {
+                return try await once(method, path, query: query, body: body, as: Payload.self)
+            } catch {
+                if error.kind == .api, error.code == 1003 || error.code == 1004, !resigned, await auth.invalidate() {
+                    resigned = true
+                    logger.debug("token rejected (\(error.code!)); re-signing once")
+                    attempt -= 1
+                    continue
+                }
+                guard retryable, RetryPolicy.isRetryable(error), attempt < configuration.retry.maxAttempts else {
+                    throw error
+                }
+                let delay = configuration.retry.delay(beforeRetry: attempt - 1)
+                logger.info("\(method.rawValue) \(path): \(error.description); retry \(attempt) in \(String(format: "%.1f", delay.seconds)) s")
+                do { try await Task.sleep(for: delay) } catch {
+                    throw KlingError(kind: .cancelled, message: "cancelled while waiting to retry \(path)")
+                }
+            }
+        }
+    }
+
+    private func once<Payload: Codable & Sendable>(_ method: Method, _ path: String, query: String?,
+                                                  body: Data?, as: Payload.Type) async throws(KlingError) -> Payload {
+        var request = HTTPClientRequest(url: configuration.url(path, query: query))
+        request.method = HTTPMethod(rawValue: method.rawValue)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "klip/0.1")
+        if let header = await auth.header() { request.headers.add(name: "Authorization", value: header) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .nanoseconds(configuration.requestTimeout.nanoseconds))
+            bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+        } catch {
+            if Task.isCancelled { throw KlingError(kind: .cancelled, message: "\(method.rawValue) \(path) cancelled") }
+            throw KlingError(kind: .network, message: "\(method.rawValue) \(configuration.url(path)): \(Self.describe(error))")
+        }
+        let status = Int(response.status.code)
+        let data = Data(bytes.readableBytesView)
+        guard let envelope = try? JSONDecoder().decode(Envelope<Payload>.self, from: data) else {
+            // An answer without an envelope comes from something in between (a proxy, a load
+            // balancer); a 5xx from it is a connection-level failure, the rest is not retried.
+            let snippet = String(decoding: data.prefix(200), as: UTF8.self)
+            throw KlingError(kind: status >= 500 ? .network : .api,
+                             message: "HTTP \(status) without a Kling envelope: \(snippet)", httpStatus: status)
+        }
+        guard envelope.code == 0 else {
+            throw KlingError(kind: .api, message: envelope.message, code: envelope.code,
+                             requestID: envelope.requestID, httpStatus: status)
+        }
+        guard let payload = envelope.data else {
+            throw KlingError(kind: .api, message: "answer with code 0 but no data", code: 0,
+                             requestID: envelope.requestID, httpStatus: status)
+        }
+        return payload
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? HTTPClientError { return "\(e)" }
+        return String(describing: error)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import KlingAPI
+
+/// Where commands send their requests. Flags override the environment.
+struct BackendOptions: ParsableArguments {
+    @Option(name: .long, help: "API base URL (default: KLING_BASE_URL; Kling's own host when credentials are set).")
+    var baseURL: String?
+
+    @Option(name: .long, help: "Path prefix: /kling/v1 for a gateway, /v1 for Kling's own API (default: KLING_PREFIX or chosen by host).")
+    var prefix: String?
+
+    @Option(name: .long, help: "Embedded emulator only: a directory local videos and audio may come from (repeatable; default: the working directory).")
+    var mediaRoot: [String] = []
+
+    @Option(name: .long, help: "Embedded emulator only: where it keeps its database and files (default: KLIP_STATE_DIR or ~/.local/state/klip).")
+    var stateDir: String?
+
+    @Flag(name: .long, help: "Log each request and retry to stderr.")
+    var verbose = false
+
+    func makeBackend() throws -> Backend {
+        try Backend.resolve(options: self, environment: credentials)
+    }
+}

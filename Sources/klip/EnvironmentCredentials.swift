@@ -1,0 +1,26 @@
+import Foundation
+
+/// The Kling settings found in the environment at start-up. The secret values are removed
+/// from the process environment as they are read.
+struct EnvironmentCredentials: Sendable {
+    var baseURL: String?
+    var prefix: String?
+    var apiKey: String?
+    var accessKey: String?
+    var secretKey: String?
+
+    static let secretNames = ["KLING_API_KEY", "KLING_ACCESS_KEY", "KLING_SECRET_KEY"]
+
+    static func captureAndScrub() -> EnvironmentCredentials {
+        let env = ProcessInfo.processInfo.environment
+        func value(_ name: String) -> String? {
+            guard let v = env[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
+            return v
+        }
+        let found = EnvironmentCredentials(baseURL: value("KLING_BASE_URL"), prefix: value("KLING_PREFIX"),
+                                           apiKey: value("KLING_API_KEY"), accessKey: value("KLING_ACCESS_KEY"),
+                                           secretKey: value("KLING_SECRET_KEY"))
+        for name in secretNames { unsetenv(name) }
+        return found
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import KlingAPI
+
+struct IdentifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identify",
+        abstract: "Find the faces in a video and the intervals each can be lip-synced in.")
+
+    @Argument(help: "An http(s) URL, or (local emulator) a path or file:// URL.")
+    var video: String
+
+    @Option(name: .long, help: "A Kling-generated video's id, instead of a URL.")
+    var videoID: String?
+
+    @Flag(name: .long, help: "Print the API's data object (session_id, face_data) as JSON.")
+    var json = false
+
+    @OptionGroup var backend: BackendOptions
+
+    func run() async throws {
+        let backend = try backend.makeBackend()
+        let result = try await backend.run { client in
+            if let videoID { return try await client.identifyFace(IdentifyFaceRequest(videoID: videoID)) }
+            return try await client.identifyFace(video: video)
+        }
+        if json { return try Output.json(result) }
+        print("session  \(result.sessionID)")
+        if result.faceData.isEmpty {
+            print("no faces found")
+            return
+        }
+        Output.table(["face_id", "start", "end", "length", "face_image"], result.faceData.map {
+            [$0.faceID, Output.seconds($0.startTime), Output.seconds($0.endTime),
+             Output.seconds($0.endTime - $0.startTime), $0.faceImage]
+        })
+    }
+}
