@@ -40,6 +40,8 @@ enum Event: Sendable {
     case taskStatus(taskID: String, status: String)
     case taskCreated(taskID: String, externalTaskID: String?, status: String)
     case interrupt
+    /// A registry reference the Swift side kept (an `on_status` function) is no longer needed.
+    case release(Int32)
 }
 
 struct Binding {
@@ -275,8 +277,13 @@ final class LuaRuntime {
             context.progress.created(taskID: taskID, externalTaskID: ext, status: status)
         case .interrupt:
             if stop == nil { interrupted() }
+        case let .release(ref):
+            box.unref(ref)
         }
     }
+
+    /// Keeps a reference argument (a function) alive past the binding call.
+    func retainArgument(_ ref: Int32) { klip_retain_ref(L, ref) }
 
     /// Starts Swift work for the current coroutine; its completion resumes it.
     func start(_ work: @escaping @Sendable () async -> Outcome, for t: LuaThread) {
@@ -293,7 +300,6 @@ final class LuaRuntime {
 
     /// Runs `function(argument)` as a new coroutine (an `on_status` callback).
     private func startCallback(function: Int32, argument: LuaValue) {
-        defer { box.unref(function) }
         guard stop == nil else { return }
         var co: OpaquePointer?
         var ref: Int32 = 0

@@ -69,7 +69,12 @@ package.loaded.coroutine = coroutine_
 -- The module.
 local kling = {}
 kling.backend = opts.backend
-kling.identify = B.identify
+local raw_identify = B.identify
+function kling.identify(video)
+  local session = raw_identify(video)
+  session.face_data = session.faces
+  return session
+end
 kling.lipsync = B.lipsync
 kling.task = B.task
 kling.download = B.download

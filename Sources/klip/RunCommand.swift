@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import KlingAPI
 import KlipScript
 
 /// `klip run SCRIPT [ARGS...]` and `klip run -e CODE [ARGS...]`.
@@ -15,13 +16,7 @@ struct RunCommand: AsyncParsableCommand {
         """
     )
 
-    /// The backend the bindings use, set by the CLI root before parsing. It must start
-    /// nothing until asked: `klip run` on an empty script never touches it.
-    static var backend: (@Sendable () -> (any ScriptBackend)?) {
-        get { backendBox.withLock { $0 } }
-        set { backendBox.withLock { $0 = newValue } }
-    }
-    private static let backendBox = LockedBox<@Sendable () -> (any ScriptBackend)?>({ nil })
+    @OptionGroup var backendOptions: BackendOptions
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Run CODE instead of a script file.", valueName: "CODE"))
     var code: String?
@@ -71,7 +66,9 @@ struct RunCommand: AsyncParsableCommand {
             source: source, arguments: arguments, sandbox: sandbox, allowedDirectories: allowDirs,
             memoryLimit: memoryLimit.flatMap(ScriptOptions.parseSize), cpuLimit: cpuLimit
         )
-        let runner = ScriptRunner(options: options, backend: Self.backend())
+        // Resolved now, started only when the first binding needs the API.
+        let backend = try backendOptions.makeBackend()
+        let runner = ScriptRunner(options: options, backend: backend)
 
         // Ctrl-C: the first stops the script cleanly (close handlers, task report), a second
         // one exits at once.
@@ -89,9 +86,17 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let result = await runner.run()
-        if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
+        await backend.shutdown()
+        // The runner has printed its own report; exit with its status (1, or 130 after Ctrl-C).
+        if result.exitStatus != 0 { Foundation.exit(result.exitStatus) }
     }
 }
+
+/// The bindings take the client lazily: an empty script never starts the emulator.
+extension Backend: ScriptBackend {
+    func client() async throws -> KlingClient { try await makeClient() }
+}
+
 
 /// A value behind a lock, for the few things shared with signal handlers.
 final class LockedBox<Value>: @unchecked Sendable {
