@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 import KlingAPI
 import Logging
-import Synchronization
+// Hummingbird's own lifecycle library (a dependency of Hummingbird): graceful shutdown.
+import ServiceLifecycle
 
 /// The local Kling: `Emulator.start(config, logger:)` binds, re-queues the tasks a previous
 /// run left unfinished, and returns once the server is accepting connections.
@@ -32,7 +33,8 @@ public enum Emulator {
         }
 
         let http = HTTPClient.shared
-        let callbacks = CallbackSender(http: http, signer: signer, retryDelays: config.callbackRetryDelays, logger: logger)
+        let callbacks = CallbackSender(http: http, signer: signer, retryDelays: config.callbackRetryDelays,
+                                        timeout: config.callbackTimeout, logger: logger)
         let runner = TaskRunner(store: store, layout: layout, callbacks: callbacks, renderMode: config.renderMode,
                                 limit: config.maxParallel, beforeRender: config.beforeRender, logger: logger)
         let service = Service(
@@ -48,9 +50,10 @@ public enum Emulator {
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in await bound.bound(channel.localAddress?.port) },
             logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let server = Task {
             do {
-                try await app.run()
+                try await group.run()
                 await bound.failed(EmulatorStartError("the server stopped before it was listening"))
             } catch {
                 await bound.failed(error)
@@ -74,7 +77,7 @@ public enum Emulator {
             "url": "\(base)", "auth": "\(config.authEnabled ? "on" : "off")",
             "max_parallel": "\(config.maxParallel)", "requeued": "\(unfinished.count)",
         ])
-        return RunningEmulator(baseURL: URL(string: base)!, state: .init(server: server, runner: runner, callbacks: callbacks))
+        return RunningEmulator(baseURL: URL(string: base)!, state: .init(server: server, group: group, runner: runner, callbacks: callbacks))
     }
 
     static func validate(_ config: EmulatorConfiguration) throws {
@@ -102,10 +105,12 @@ public struct RunningEmulator: Sendable {
 
     final class State: Sendable {
         let server: Task<Void, any Error>
+        let group: ServiceGroup
         let runner: TaskRunner
         let callbacks: CallbackSender
-        init(server: Task<Void, any Error>, runner: TaskRunner, callbacks: CallbackSender) {
+        init(server: Task<Void, any Error>, group: ServiceGroup, runner: TaskRunner, callbacks: CallbackSender) {
             self.server = server
+            self.group = group
             self.runner = runner
             self.callbacks = callbacks
         }
@@ -114,8 +119,16 @@ public struct RunningEmulator: Sendable {
     public func stop() async {
         await state.runner.stop()
         await state.callbacks.cancelAll()
-        state.server.cancel()
-        _ = await state.server.result
+        // Graceful: open requests finish, idle connections close. A request that hangs
+        // (a stuck download) is cut off after a few seconds.
+        await state.group.triggerGracefulShutdown()
+        let server = state.server
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(5))
+            server.cancel()
+        }
+        _ = await server.result
+        deadline.cancel()
     }
 
     /// Returns when the server stops (after `stop()`), throwing if it failed.

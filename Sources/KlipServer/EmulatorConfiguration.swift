@@ -31,6 +31,8 @@ public struct EmulatorConfiguration: Sendable {
     var beforeRender: (@Sendable (String) async -> Void)? = nil
     /// Callback retry delays; the first delivery is immediate.
     var callbackRetryDelays: [Duration] = [.milliseconds(500), .seconds(2), .seconds(5)]
+    /// Per delivery attempt (connecting included: an unreachable receiver is retried until then).
+    var callbackTimeout: Duration = .seconds(10)
 
     public init(stateDirectory: String, maxParallel: Int = EmulatorConfiguration.defaultMaxParallel) {
         self.stateDirectory = stateDirectory

@@ -25,13 +25,13 @@ struct AuthTests {
     @Test func missingAuthorizationIs1001() async throws {
         try await withServer { server in
             for prefix in ["/v1", "/kling/v1"] {
-                let answer = try await send(.GET, server.url("/videos/advanced-lip-sync/1", prefix: prefix))
+                let answer = try await call(.GET, server.url("/videos/advanced-lip-sync/1", prefix: prefix))
                 #expect(answer.status == 401)
                 #expect(answer.code == 1001)
                 #expect(!answer.hasData)
                 #expect(answer.requestID?.isEmpty == false)
             }
-            let empty = try await send(.GET, server.url("/videos/advanced-lip-sync/1"), headers: [("Authorization", "")])
+            let empty = try await call(.GET, server.url("/videos/advanced-lip-sync/1"), headers: [("Authorization", "")])
             #expect(empty.code == 1001)
         }
     }
@@ -47,7 +47,7 @@ struct AuthTests {
                 "Bearer not.a.jwt",
             ]
             for header in badTokens {
-                let answer = try await send(.GET, server.url("/videos/advanced-lip-sync/1"), headers: [("Authorization", header)])
+                let answer = try await call(.GET, server.url("/videos/advanced-lip-sync/1"), headers: [("Authorization", header)])
                 #expect(answer.status == 401, "\(header)")
                 #expect(answer.code == 1002, "\(header)")
                 #expect(!answer.message.contains(Self.secret))
@@ -58,11 +58,11 @@ struct AuthTests {
     @Test func tokenNotYetValidIs1003AndExpiredIs1004() async throws {
         try await withServer { server in
             let now = Int64(Date().timeIntervalSince1970)
-            let future = try await send(.GET, server.url("/videos/advanced-lip-sync/1"),
+            let future = try await call(.GET, server.url("/videos/advanced-lip-sync/1"),
                                         headers: [("Authorization", "Bearer " + jwt(nbf: now + 600, exp: now + 1800))])
             #expect(future.status == 401)
             #expect(future.code == 1003)
-            let expired = try await send(.GET, server.url("/videos/advanced-lip-sync/1"),
+            let expired = try await call(.GET, server.url("/videos/advanced-lip-sync/1"),
                                          headers: [("Authorization", "Bearer " + jwt(nbf: now - 3600, exp: now - 60))])
             #expect(expired.status == 401)
             #expect(expired.code == 1004)
@@ -75,7 +75,7 @@ struct AuthTests {
             for header in ["Bearer \(Self.key)", "Bearer \(token)"] {
                 for prefix in ["/v1", "/kling/v1"] {
                     // Past auth, an unknown task: 1203.
-                    let answer = try await send(.GET, server.url("/videos/advanced-lip-sync/42", prefix: prefix),
+                    let answer = try await call(.GET, server.url("/videos/advanced-lip-sync/42", prefix: prefix),
                                                 headers: [("Authorization", header)])
                     #expect(answer.status == 404)
                     #expect(answer.code == 1203)

@@ -11,12 +11,12 @@ struct FlowTests {
         let sound = try await base64Sound()
         try await withEmulator({ $0.mediaRoots = [root.path] }) { server in
             let (session, faces) = try await server.identify("file://" + root.appendingPathComponent("face.mp4").path, prefix: "/kling/v1")
-            #expect(session.allSatisfy(\.isNumber))
+            #expect(session.allSatisfy { $0.isNumber })
             let face = try #require(faces.first, "no face found in the Grace Hopper clip")
             let faceID = try #require(face["face_id"] as? String)
             let image = try #require(face["face_image"] as? String)
             #expect(image == "\(server.base)/files/sessions/\(session)/face-\(faceID).jpg")
-            let crop = try await send(.GET, image)
+            let crop = try await call(.GET, image)
             #expect(crop.status == 200)
             #expect(crop.body.starts(with: [0xFF, 0xD8]))
             #expect((face["start_time"] as? Int ?? -1) >= 0)
@@ -44,7 +44,7 @@ struct FlowTests {
             let duration = try #require(video["duration"] as? String)
             #expect((Double(duration) ?? 0) >= 3.5)
 
-            let file = try await send(.GET, url)
+            let file = try await call(.GET, url)
             #expect(file.status == 200)
             let local = try temporaryDirectory("result").appendingPathComponent("output.mp4")
             try file.body.write(to: local)
@@ -53,16 +53,16 @@ struct FlowTests {
             #expect(info.audio != nil)
 
             // By external id, under the other prefix.
-            let byExternal = try await send(.GET, server.url("/videos/advanced-lip-sync/\(external)"))
+            let byExternal = try await call(.GET, server.url("/videos/advanced-lip-sync/\(external)"))
             #expect(byExternal.data?["task_id"] as? String == taskID)
 
             // A second task, then the list: newest first.
             let second = try await server.create(TestEmulator.createBody(session: session, sound: sound, faceID: faceID))
             let secondID = try #require(second.data?["task_id"] as? String)
             _ = try await server.waitForTask(secondID)
-            let list = try await send(.GET, server.url("/videos/advanced-lip-sync?pageNum=1&pageSize=30"))
+            let list = try await call(.GET, server.url("/videos/advanced-lip-sync?pageNum=1&pageSize=30"))
             #expect(list.dataArray?.compactMap { $0["task_id"] as? String } == [secondID, taskID])
-            let page2 = try await send(.GET, server.url("/videos/advanced-lip-sync?pageNum=2&pageSize=1", prefix: "/kling/v1"))
+            let page2 = try await call(.GET, server.url("/videos/advanced-lip-sync?pageNum=2&pageSize=1", prefix: "/kling/v1"))
             #expect(page2.dataArray?.compactMap { $0["task_id"] as? String } == [taskID])
         }
     }
@@ -76,7 +76,7 @@ struct FlowTests {
                 let faceID = try #require(faces.first?["face_id"] as? String)
                 let created = try await server.create(TestEmulator.createBody(session: session, sound: files.base + "/media/sound.mp3", faceID: faceID))
                 #expect(created.code == 0, "\(created.message)")
-                let missing = try await send(.POST, server.url("/videos/identify-face"), json: ["video_url": files.base + "/media/none.mp4"])
+                let missing = try await call(.POST, server.url("/videos/identify-face"), json: ["video_url": files.base + "/media/none.mp4"])
                 #expect(missing.code == 1201)
                 #expect(missing.message.contains("video_url"))
                 if let id = created.data?["task_id"] as? String {
@@ -95,7 +95,7 @@ struct FlowTests {
         let files = try await LocalServer(files: ["/media/face.mp4": try await Fixtures.shared.faceVideo()])
         do {
             try await withEmulator({ $0.maxDownloadBytes = 1000 }) { server in
-                let answer = try await send(.POST, server.url("/videos/identify-face"), json: ["video_url": files.base + "/media/face.mp4"])
+                let answer = try await call(.POST, server.url("/videos/identify-face"), json: ["video_url": files.base + "/media/face.mp4"])
                 #expect(answer.code == 1201)
                 #expect(answer.message.contains("video_url"))
                 #expect(answer.message.contains("1000 bytes"))

@@ -43,7 +43,7 @@ struct ValidationTests {
                 (["video_url": root.path + "/short.mp4"], "video_url", "2"),
             ]
             for (body, field, detail) in cases {
-                let answer = try await send(.POST, server.url("/videos/identify-face"), json: body)
+                let answer = try await call(.POST, server.url("/videos/identify-face"), json: body)
                 expect1201(answer, naming: field, detail)
                 #expect(!answer.message.contains("secret\n"))
             }
@@ -54,7 +54,7 @@ struct ValidationTests {
         let video = try await Fixtures.shared.faceVideo()
         try await withEmulator { server in
             for url in ["file://" + video, video] {
-                let answer = try await send(.POST, server.url("/videos/identify-face", prefix: "/kling/v1"), json: ["video_url": url])
+                let answer = try await call(.POST, server.url("/videos/identify-face", prefix: "/kling/v1"), json: ["video_url": url])
                 expect1201(answer, naming: "video_url", "no media root")
             }
         }
@@ -75,7 +75,8 @@ struct ValidationTests {
             face.removeValue(forKey: "sound_end_time")
             missingEnd["face_choose"] = [face]
             var two = body()
-            two["face_choose"] = [face, face]
+            let valid = (two["face_choose"] as! [[String: Any]])[0]
+            two["face_choose"] = [valid, valid]
 
             let cases: [([String: Any], String, String?)] = [
                 (body(faceID: "7"), "face_choose[0].face_id", "not a face of this session"),

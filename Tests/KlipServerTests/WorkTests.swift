@@ -114,7 +114,7 @@ struct WorkTests {
             // Wait until the worker has taken it.
             var status = ""
             for _ in 0..<200 where status != "processing" {
-                status = try await send(.GET, first.url("/videos/advanced-lip-sync/\(taskID)")).data?["task_status"] as? String ?? ""
+                status = try await call(.GET, first.url("/videos/advanced-lip-sync/\(taskID)")).data?["task_status"] as? String ?? ""
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(status == "processing")
@@ -131,7 +131,7 @@ struct WorkTests {
             #expect(done["created_at"] as? Int == createdAt)
             let url = try #require(((done["task_result"] as? [String: Any])?["videos"] as? [[String: Any]])?.first?["url"] as? String)
             #expect(url.hasPrefix(second.base))
-            #expect(try await send(.GET, url).status == 200)
+            #expect(try await call(.GET, url).status == 200)
         }
     }
 }

@@ -11,10 +11,12 @@ actor CallbackSender {
     private let http: HTTPClient
     private let signer: WebhookSigner?
     private let retryDelays: [Duration]
+    private let timeout: Duration
     private let logger: Logger
     private var chains: [String: (token: UUID, task: Task<Void, Never>)] = [:]
 
-    init(http: HTTPClient, signer: WebhookSigner?, retryDelays: [Duration], logger: Logger) {
+    init(http: HTTPClient, signer: WebhookSigner?, retryDelays: [Duration], timeout: Duration, logger: Logger) {
+        self.timeout = timeout
         self.http = http
         self.signer = signer
         self.retryDelays = retryDelays
@@ -70,7 +72,8 @@ actor CallbackSender {
             }
             request.body = .bytes(body)
             do {
-                let response = try await http.execute(request, timeout: .seconds(10))
+                let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+                let response = try await http.execute(request, timeout: .milliseconds(max(1, ms)))
                 _ = try? await response.body.collect(upTo: 64 * 1024)
                 if (200..<300).contains(response.status.code) {
                     logger.debug("callback delivered", metadata: ["task_id": "\(taskID)", "status": "\(status)"])

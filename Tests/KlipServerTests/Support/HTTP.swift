@@ -10,8 +10,8 @@ struct Answer: Sendable {
     var body: Data
     var headers: [(String, String)]
 
-    var json: [String: any Sendable] {
-        ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]).mapValues { $0 as any Sendable }
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
     }
     var code: Int? { json["code"] as? Int }
     var message: String { json["message"] as? String ?? "" }
@@ -21,10 +21,13 @@ struct Answer: Sendable {
     var hasData: Bool { json["data"] != nil }
 }
 
-func send(_ method: HTTPMethod, _ url: String, json: Any? = nil, raw: Data? = nil,
+/// The test client's methods (NIO's HTTPMethod is not visible to this target).
+enum Verb: String, Sendable { case GET, POST, PUT, DELETE, HEAD }
+
+func call(_ method: Verb, _ url: String, json: Any? = nil, raw: Data? = nil,
           headers: [(String, String)] = []) async throws -> Answer {
     var request = HTTPClientRequest(url: url)
-    request.method = method
+    request.method = .init(rawValue: method.rawValue)
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     if let json {
         request.headers.add(name: "content-type", value: "application/json")
@@ -48,6 +51,7 @@ struct TestEmulator: Sendable {
     static func start(_ configure: (inout EmulatorConfiguration) -> Void = { _ in }, stateDirectory: URL? = nil) async throws -> TestEmulator {
         var config = EmulatorConfiguration(stateDirectory: try (stateDirectory ?? temporaryDirectory()).path, maxParallel: 2)
         config.callbackRetryDelays = [.milliseconds(50), .milliseconds(100)]
+        config.callbackTimeout = .seconds(1)
         configure(&config)
         var logger = Logger(label: "klip.server.test")
         logger.logLevel = .warning
@@ -63,7 +67,7 @@ struct TestEmulator: Sendable {
                      timeout: Duration = .seconds(120)) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let answer = try await send(.GET, url("/videos/advanced-lip-sync/\(id)", prefix: prefix), headers: headers)
+            let answer = try await call(.GET, url("/videos/advanced-lip-sync/\(id)", prefix: prefix), headers: headers)
             let data = try #require(answer.data, "query answered \(answer.status) \(answer.message)")
             if let status = data["task_status"] as? String, status == "succeed" || status == "failed" { return data }
             try await Task.sleep(for: .milliseconds(100))

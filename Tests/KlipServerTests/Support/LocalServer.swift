@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 
 /// A tiny Hummingbird server for tests: records POSTed bodies (callbacks) and serves files.
 final class LocalServer: Sendable {
@@ -35,9 +36,12 @@ final class LocalServer: Sendable {
             return Response(status: .ok, body: try await FileIO().loadFile(path: file, context: context))
         }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "klip.test.local-server")
+        logger.logLevel = .critical
         let app = Application(router: router,
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0); continuation.finish() })
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0); continuation.finish() },
+                              logger: logger)
         task = Task { try await app.run() }
         var port = 0
         for await p in stream { port = p }
