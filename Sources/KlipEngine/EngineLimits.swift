@@ -33,6 +33,7 @@ enum Format {
     }
 
     static func megabytes(_ bytes: Int64) -> String {
+        if bytes < 1024 * 1024 { return bytes < 1024 ? "\(bytes) bytes" : String(format: "%.1f KB", Double(bytes) / 1024) }
         let mb = Double(bytes) / (1024 * 1024)
         return mb == mb.rounded() ? "\(Int(mb)) MB" : String(format: "%.1f MB", mb)
     }
