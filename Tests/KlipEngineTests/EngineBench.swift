@@ -1,0 +1,74 @@
+import Foundation
+@testable import KlipEngine
+import KlipMedia
+import Testing
+
+/// Speed figures for scripts/bench-engine; runs only with KLIP_BENCH=1. It asserts that the
+/// work was right, never how fast it was: the figures are printed as `bench:` lines.
+@Suite("Engine benchmark", .enabled(if: ProcessInfo.processInfo.environment["KLIP_BENCH"] == "1"), .serialized)
+struct EngineBench {
+    func seconds(_ body: () async throws -> Void) async rethrows -> Double {
+        let start = ContinuousClock.now
+        try await body()
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    func report(_ line: String) { print("bench: \(line)") }
+
+    @Test func identifyFractionOfRealTime() async throws {
+        let clip = Media.path("one-face.mp4")  // 10 s, 1280x720, 25 fps
+        let facts = try await VideoValidator.check(videoPath: clip)
+        let realTime = Double(facts.durationMs) / 1000
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        for (label, rate) in [("12.5 samples/s (default)", 12.5), ("every frame (25/s)", 25.0)] {
+            var options = FaceTrackingOptions.default
+            options.samplesPerSecond = rate
+            let identifier = FaceIdentifier(options: options)
+            var tracks: [FaceTrack] = []
+            let cold = try await seconds { tracks = try await identifier.identify(videoPath: clip, cropsDirectory: dir) }
+            var warm = Double.infinity
+            for _ in 0..<2 {
+                warm = min(warm, try await seconds { tracks = try await identifier.identify(videoPath: clip, cropsDirectory: dir) })
+            }
+            #expect(tracks.count == 1)
+            let partial = try await identifier.identify(videoPath: Media.path("partial-face.mp4"), cropsDirectory: dir)
+            #expect(partial.count == 1)
+            report(String(format: "identify %@ on %.1f s %dx%d: %.2f s = %.3fx real time (first call with model load %.2f s); partial-face interval %@ (truth 3000-7000)",
+                          label, realTime, facts.width, facts.height, warm, warm / realTime, cold,
+                          partial.map { "\($0.startMs)-\($0.endMs)" }.joined(separator: ",")))
+        }
+    }
+
+    @Test func renderVersusBareFFmpeg() async throws {
+        let clip = Media.path("one-face.mp4"), speech = Media.path("speech.wav")
+        let facts = try await VideoValidator.check(videoPath: clip)
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let request = RenderRequest(videoPath: clip, audioPath: speech, soundStartMs: 0, soundEndMs: 3000, insertMs: 2000,
+                                    soundVolume: 1, originalVolume: 0.5, outputPath: dir.appendingPathComponent("render.mp4").path)
+        let renderer = LipSyncRenderer()
+        // The same encode and audio edit in one plain ffmpeg call: the floor for the pipeline.
+        let graph = AudioMix(soundStartMs: 0, soundEndMs: 3000, insertMs: 2000, soundVolume: 1, originalVolume: 0.5,
+                             videoDurationMs: facts.durationMs).filterGraph(original: "0:a", sound: "1:a")
+        let encode = ["-c:v", "libx264", "-preset", renderer.preset, "-crf", "\(renderer.crf)", "-pix_fmt", "yuv420p",
+                      "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart"]
+        let bare = ["-i", clip, "-i", speech, "-filter_complex", graph, "-map", "0:v", "-map", "[aout]"] + encode
+            + [dir.appendingPathComponent("bare.mp4").path]
+        let copy = ["-i", clip, "-i", speech, "-filter_complex", graph, "-map", "0:v", "-map", "[aout]", "-c:v", "copy",
+                    "-c:a", "aac", "-b:a", "128k", dir.appendingPathComponent("copy.mp4").path]
+
+        var pipeline = Double.infinity, plain = Double.infinity, copied = Double.infinity
+        var output: VideoFacts?
+        for _ in 0..<2 {
+            pipeline = min(pipeline, try await seconds { output = try await renderer.render(request) })
+            plain = min(plain, try await seconds { try await ffmpeg(bare) })
+            copied = min(copied, try await seconds { try await ffmpeg(copy) })
+        }
+        #expect(near(output?.durationMs ?? 0, facts.durationMs, 40))
+        report(String(format: "render (decode pipe -> identity stage -> x264 %@ + audio mix) %.2f s; bare ffmpeg re-encode with the same settings %.2f s; ratio %.2f; (video stream copy + audio mix %.2f s)",
+                      renderer.preset, pipeline, plain, pipeline / plain, copied))
+    }
+}
