@@ -54,7 +54,7 @@ extension LuaRuntime {
                     var request = parsed.request
                     var facts: AudioFacts?
                     if let sound = parsed.localSound {
-                        let prepared = try await client.prepareSound(sound)
+                        let prepared = try await context.sounds.prepare(sound, with: client)
                         request.faceChoose[0].soundFile = prepared.soundFile
                         facts = prepared.facts
                         if let note = prepared.note { context.diagnostics("[\(context.scriptName)] \(note)") }
@@ -354,5 +354,27 @@ struct LipSyncSpec: Sendable {
     /// Long text with no path separators or dots: Base64 the script made itself.
     static func looksLikeBase64(_ s: String) -> Bool {
         s.utf8.count > 1024 && !FileManager.default.fileExists(atPath: s)
+    }
+}
+
+/// A local sound file is probed, converted and encoded once per run, however many clips use it.
+actor SoundCache {
+    private struct Key: Hashable { var path: String; var size: Int64; var modified: Date }
+    private var entries: [Key: Task<PreparedSound, any Error>] = [:]
+
+    func prepare(_ path: String, with client: KlingClient) async throws -> PreparedSound {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let size = (attributes?[.size] as? NSNumber)?.int64Value,
+              let modified = attributes?[.modificationDate] as? Date else {
+            return try await client.prepareSound(path)
+        }
+        let key = Key(path: PathPolicy.resolve(path), size: size, modified: modified)
+        if let running = entries[key] { return try await running.value }
+        let task = Task { try await client.prepareSound(path) }
+        entries[key] = task
+        do { return try await task.value } catch {
+            entries[key] = nil
+            throw error
+        }
     }
 }

@@ -7,6 +7,7 @@ final class ScriptContext: Sendable {
     let scriptName: String
     let diagnostics: @Sendable (String) -> Void
     let progress: Progress
+    let sounds = SoundCache()
 
     init(options: ScriptOptions, backend: (any ScriptBackend)?) {
         self.backend = backend
