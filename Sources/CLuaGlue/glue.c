@@ -74,9 +74,10 @@ static void klip_hook(lua_State *L, lua_Debug *ar) {
             kill = atomic_load(&S->kill);
         }
     }
-    if (kill == 1 || kill == 2) {
+    if (kill == 1 || kill == 2 || kill == 4) {
         lua_sethook(L, klip_hook, LUA_MASKCOUNT, 1);
         if (kill == 1) luaL_error(L, "interrupted");
+        if (kill == 4) luaL_error(L, "exit");
         char text[96];
         snprintf(text, sizeof text, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit);
         luaL_error(L, "%s", text);
@@ -116,6 +117,11 @@ void klip_interrupt(lua_State *L) {
     klip_state *S = S_of(L);
     int expected = 0;
     if (atomic_compare_exchange_strong(&S->kill, &expected, 1)) atomic_store(&S->reason, 1);
+}
+void klip_request_exit(lua_State *L) {
+    klip_state *S = S_of(L);
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&S->kill, &expected, 4)) atomic_store(&S->reason, 4);
 }
 int klip_kill_reason(lua_State *L) { return atomic_load(&S_of(L)->reason); }
 void klip_disarm(lua_State *L) {
@@ -404,6 +410,10 @@ static int trampoline(lua_State *L) {
     S->out.len = 0;
     int r = S->cb.dispatch(S->cb.host, L, binding, S->in.data, S->in.len);
     release_arg_refs(L);
+    if (atomic_load(&S->kill) == 4) { // os.exit: stop here, and at every instruction after
+        lua_sethook(L, klip_hook, LUA_MASKCOUNT, 1);
+        return luaL_error(L, "exit");
+    }
     return finish_call(L, r);
 }
 

@@ -75,6 +75,8 @@ final class LuaRuntime {
     /// Set when the run must end now: exit status and the message to print.
     private(set) var stop: (status: Int32, message: String?)?
     private(set) var mainResults: [LuaValue] = []
+    /// The status `os.exit` asked for.
+    var exitStatus: Int32 = 0
 
     init?(options: ScriptOptions, context: ScriptContext) {
         guard let L = klip_newstate(options.effectiveMemoryLimit.map { Int($0) } ?? 0) else { return nil }
@@ -204,7 +206,7 @@ final class LuaRuntime {
             t.report = lastError
             let kill = klip_kill_reason(L)
             if kill != 0 {
-                if kill == 1 { interrupted() } else {
+                if kill == 1 { interrupted() } else if kill == 4 { fail(status: exitStatus, message: nil) } else {
                     fail(status: 1, message: "klip: " + (t.report ?? "CPU limit exceeded"))
                 }
                 return

@@ -55,7 +55,7 @@ public actor ScriptRunner {
         context.progress.clear()
         var status = rt.stop?.status ?? 0
         var message = rt.stop?.message
-        if status == 0 {
+        if rt.stop == nil {
             let reports = rt.unobservedReports
             if !reports.isEmpty {
                 status = 1

@@ -65,7 +65,9 @@ void klip_set_cpu_limit(lua_State *L, double seconds);
 double klip_cpu_used(lua_State *L);
 /// Thread-safe and async-signal-safe: makes the running Lua code raise at its next hook.
 void klip_interrupt(lua_State *L);
-/// 0 none, 1 interrupted, 2 CPU limit.
+/// os.exit: like an interrupt, but the run ends with the script's status.
+void klip_request_exit(lua_State *L);
+/// 0 none, 1 interrupted, 2 CPU limit, 4 os.exit.
 int klip_kill_reason(lua_State *L);
 /// Lets `<close>` handlers run after a kill (the hook stops raising).
 void klip_disarm(lua_State *L);
