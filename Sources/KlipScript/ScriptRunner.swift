@@ -33,6 +33,7 @@ public actor ScriptRunner {
         defer { latch.detach(); rt.close() }
         rt.registerCoreBindings()
         rt.registerKlingBindings()
+        rt.registerSheet()
         for b in extraBindings { rt.register(b.name, waits: b.waits, b.body) }
         do throws(ScriptFailure) {
             try rt.setUp(preludeOptions: preludeOptions())

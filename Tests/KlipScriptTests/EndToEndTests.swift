@@ -162,4 +162,18 @@ func runScript(_ code: String, backend: EmulatorBackend, lines: Lines = Lines())
         #expect(r.createdTasks.first?.externalTaskID?.hasPrefix("to-interrupt-") == true)
         #expect(lines.text.contains("tasks created by this run"))
     }
+
+    @Test func contactSheetOfTheFaces() async throws {
+        let backend = try await EmulatorBackend.start(render: false)
+        defer { Task { await backend.running.stop() } }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("klip-sheet-\(UUID().uuidString).png").path
+        let r = await runScript("""
+        local s = identify("\(media)/two-faces.mp4")
+        local path = kling.sheet(s, "\(out)")
+        local info = kling.probe(path)
+        return info.width, info.height
+        """, backend: backend)
+        #expect(r.status == 0, "\(r.message)")
+        #expect(r.values == [.int(480), .int(304)])
+    }
 }
