@@ -1,1 +1,49 @@
-int cfl_placeholder(void);
+#ifndef CFACELANDMARKS_H
+#define CFACELANDMARKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// dlib's HOG frontal face detector plus the 68-point shape predictor.
+/// Not thread-safe: use one detector per worker thread.
+typedef struct cfl_detector cfl_detector;
+
+/// A face box in source pixels and the detector's confidence.
+typedef struct {
+    int x, y, width, height;
+    double score;
+} cfl_face;
+
+typedef struct {
+    float x, y;
+} cfl_point;
+
+#define CFL_LANDMARK_COUNT 68
+
+/// Loads the shape predictor at `model_path` (~1 s, 100 MB). Returns NULL on failure and
+/// writes a message into `error` (if not NULL).
+cfl_detector *cfl_create(const char *model_path, char *error, size_t error_len);
+void cfl_destroy(cfl_detector *detector);
+
+/// Detects faces in an RGB24 image (`stride` bytes per row). The image is converted to
+/// grey and shrunk by `scale` (0 < scale <= 1) before detection: HOG finds faces of
+/// about 80 px and up at the reduced size. Boxes come back in source pixels, sorted by
+/// score, only those with score >= `threshold`. Returns the number of faces found (at
+/// most `max_faces` are written to `out`), or -1 on bad arguments.
+int cfl_detect(cfl_detector *detector, const uint8_t *rgb, int width, int height, int stride,
+               double scale, double threshold, cfl_face *out, int max_faces);
+
+/// The 68 landmarks (iBUG 300-W order) of the face in `box`, in source pixels.
+/// `out` must hold CFL_LANDMARK_COUNT points. Returns 0, or -1 on bad arguments.
+int cfl_landmarks(cfl_detector *detector, const uint8_t *rgb, int width, int height, int stride,
+                  cfl_face box, cfl_point *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,130 @@
+#include "CFaceLandmarks.h"
+
+#include <dlib/image_processing.h>
+#include <dlib/image_processing/frontal_face_detector.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <vector>
+
+struct cfl_detector {
+    dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
+    dlib::shape_predictor predictor;
+    dlib::array2d<unsigned char> grey;  // reused between calls: no allocation per frame
+};
+
+namespace {
+
+inline unsigned char luma(const uint8_t *p) {
+    return (unsigned char)((p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8);
+}
+
+// Area-averaging shrink of a region of an RGB24 image into grey. Averaging (not point
+// sampling) keeps HOG gradients stable from frame to frame.
+void shrink_to_grey(const uint8_t *rgb, int stride, int x0, int y0, int w, int h, double scale,
+                    dlib::array2d<unsigned char> &out) {
+    const int ow = std::max(1, (int)std::lround(w * scale));
+    const int oh = std::max(1, (int)std::lround(h * scale));
+    out.set_size(oh, ow);
+    std::vector<int> xs(ow + 1);
+    for (int i = 0; i <= ow; ++i) xs[i] = std::min(w, (int)((long long)i * w / ow));
+    for (int oy = 0; oy < oh; ++oy) {
+        const int sy0 = (int)((long long)oy * h / oh);
+        const int sy1 = std::max(sy0 + 1, (int)((long long)(oy + 1) * h / oh));
+        for (int ox = 0; ox < ow; ++ox) {
+            const int sx0 = xs[ox], sx1 = std::max(sx0 + 1, xs[ox + 1]);
+            unsigned sum = 0, n = 0;
+            for (int sy = sy0; sy < sy1; ++sy) {
+                const uint8_t *row = rgb + (size_t)(y0 + sy) * stride + (size_t)(x0 + sx0) * 3;
+                for (int sx = sx0; sx < sx1; ++sx, row += 3) { sum += luma(row); ++n; }
+            }
+            out[oy][ox] = (unsigned char)(sum / n);
+        }
+    }
+}
+
+void set_error(char *error, size_t len, const char *message) {
+    if (!error || len == 0) return;
+    std::strncpy(error, message, len - 1);
+    error[len - 1] = 0;
+}
+
+}  // namespace
+
+extern "C" cfl_detector *cfl_create(const char *model_path, char *error, size_t error_len) {
+    if (!model_path) { set_error(error, error_len, "no model path"); return nullptr; }
+    try {
+        auto *d = new cfl_detector();
+        try {
+            dlib::deserialize(model_path) >> d->predictor;
+        } catch (...) {
+            delete d;
+            throw;
+        }
+        return d;
+    } catch (const std::exception &e) {
+        set_error(error, error_len, e.what());
+    } catch (...) {
+        set_error(error, error_len, "unknown error loading the shape predictor");
+    }
+    return nullptr;
+}
+
+extern "C" void cfl_destroy(cfl_detector *detector) { delete detector; }
+
+extern "C" int cfl_detect(cfl_detector *d, const uint8_t *rgb, int width, int height, int stride,
+                          double scale, double threshold, cfl_face *out, int max_faces) {
+    if (!d || !rgb || width <= 0 || height <= 0 || stride < width * 3 || !(scale > 0 && scale <= 1)) return -1;
+    try {
+        shrink_to_grey(rgb, stride, 0, 0, width, height, scale, d->grey);
+        std::vector<dlib::rect_detection> found;
+        d->detector(d->grey, found, threshold);
+        std::sort(found.begin(), found.end(),
+                  [](const dlib::rect_detection &a, const dlib::rect_detection &b) {
+                      return a.detection_confidence > b.detection_confidence;
+                  });
+        const double sx = (double)width / d->grey.nc(), sy = (double)height / d->grey.nr();
+        int n = 0;
+        for (const auto &f : found) {
+            if (f.detection_confidence < threshold) continue;
+            if (n < max_faces && out) {
+                const long l = std::lround(f.rect.left() * sx), t = std::lround(f.rect.top() * sy);
+                const long r = std::lround((f.rect.right() + 1) * sx), b = std::lround((f.rect.bottom() + 1) * sy);
+                // Boxes may hang over the edge of the frame; clip to the image.
+                const long cl = std::max(0L, l), ct = std::max(0L, t);
+                const long cr = std::min((long)width, r), cb = std::min((long)height, b);
+                out[n] = cfl_face{(int)cl, (int)ct, (int)std::max(0L, cr - cl), (int)std::max(0L, cb - ct),
+                                  f.detection_confidence};
+            }
+            ++n;
+        }
+        return n;
+    } catch (...) {
+        return -1;
+    }
+}
+
+extern "C" int cfl_landmarks(cfl_detector *d, const uint8_t *rgb, int width, int height, int stride,
+                             cfl_face box, cfl_point *out) {
+    if (!d || !rgb || !out || width <= 0 || height <= 0 || stride < width * 3 || box.width <= 0 || box.height <= 0)
+        return -1;
+    try {
+        // Only a margin around the box is converted: the predictor looks inside the box.
+        const int mx = box.width / 2, my = box.height / 2;
+        const int x0 = std::max(0, box.x - mx), y0 = std::max(0, box.y - my);
+        const int x1 = std::min(width, box.x + box.width + mx), y1 = std::min(height, box.y + box.height + my);
+        if (x1 <= x0 || y1 <= y0) return -1;
+        shrink_to_grey(rgb, stride, x0, y0, x1 - x0, y1 - y0, 1.0, d->grey);
+        const dlib::rectangle rect(box.x - x0, box.y - y0, box.x - x0 + box.width - 1, box.y - y0 + box.height - 1);
+        const dlib::full_object_detection shape = d->predictor(d->grey, rect);
+        if (shape.num_parts() != CFL_LANDMARK_COUNT) return -1;
+        for (unsigned i = 0; i < CFL_LANDMARK_COUNT; ++i) {
+            out[i] = cfl_point{(float)(shape.part(i).x() + x0), (float)(shape.part(i).y() + y0)};
+        }
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}

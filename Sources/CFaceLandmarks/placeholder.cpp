@@ -1,2 +1,0 @@
-#include "CFaceLandmarks.h"
-int cfl_placeholder(void) { return 0; }

@@ -1,0 +1,171 @@
+import Foundation
+import KlipMedia
+
+/// Finds and tracks the faces of a video. Owns one dlib detector: the model loads on the
+/// first call and is reused; concurrent calls on one identifier run one after another.
+public actor FaceIdentifier {
+    public let modelPath: String
+    public let options: FaceTrackingOptions
+    private var detector: FaceDetector?
+
+    public init(modelPath: String = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat",
+                options: FaceTrackingOptions = .default) {
+        self.modelPath = modelPath
+        self.options = options
+    }
+
+    /// Loads the model now rather than in the first `identify`.
+    public func warmUp() async throws {
+        _ = try await loadedDetector()
+    }
+
+    private func loadedDetector() async throws -> FaceDetector {
+        if let detector { return detector }
+        let path = modelPath
+        let loaded = try await DedicatedThread.run(name: "klip-model-load") { try FaceDetector(modelPath: path) }
+        // Another call may have loaded it while this one waited: keep one.
+        if let detector { return detector }
+        detector = loaded
+        return loaded
+    }
+
+    /// Tracks the faces in a (validated) video and writes one crop image per face into
+    /// cropsDirectory as "face-<index>.jpg". Throws `EngineError.noFace` when no face is
+    /// seen long enough, `.media` when the video cannot be read.
+    public func identify(videoPath: String, cropsDirectory: URL) async throws -> [FaceTrack] {
+        let info: MediaInfo
+        do { info = try await MediaProbe.probe(videoPath) } catch { throw EngineError.from(error) }
+        guard let video = info.video, video.width > 0, video.height > 0 else {
+            throw EngineError.media("\(videoPath): has no video stream")
+        }
+        let detector = try await loadedDetector()
+        let fps = video.fps > 0 ? video.fps : 25
+        let durationMs = video.durationMs ?? info.durationMs
+        let reader: FrameReader
+        do { reader = try FrameReader(path: videoPath, width: video.width, height: video.height) } catch {
+            throw EngineError.from(error)
+        }
+        let options = self.options
+        let result: (tracks: [FaceTrack], crops: [Crop])
+        do {
+            result = try await withTaskCancellationHandler {
+                try await DedicatedThread.run(name: "klip-identify") {
+                    try Self.track(reader: reader, detector: detector, fps: fps, durationMs: durationMs, options: options)
+                }
+            } onCancel: {
+                reader.cancel()
+            }
+        } catch {
+            throw EngineError.from(error)
+        }
+        guard !result.tracks.isEmpty else {
+            let name = (videoPath as NSString).lastPathComponent
+            throw EngineError.noFace("no face found in \(name): none seen in \(options.minSamples) or more sampled frames (faces must be frontal and at least ~\(Int(80 * Double(min(video.width, video.height)) / Double(options.detectionShortSide))) px tall)")
+        }
+        do {
+            try FileManager.default.createDirectory(at: cropsDirectory, withIntermediateDirectories: true)
+            for (track, crop) in zip(result.tracks, result.crops) {
+                let path = cropsDirectory.appendingPathComponent("face-\(track.index).jpg").path
+                try await ImageWriter.write(rgb: crop.pixels, width: crop.width, height: crop.height, to: path)
+            }
+        } catch {
+            throw EngineError.from(error)
+        }
+        return result.tracks
+    }
+
+    struct Crop: Sendable {
+        var width: Int, height: Int, pixels: [UInt8]
+    }
+
+    /// The blocking part: one pass over the frames. Every `step`-th frame is searched;
+    /// the frames in between are kept until the next searched frame and searched only
+    /// where a face appeared or disappeared, to find the exact frame it did.
+    private static func track(reader: FrameReader, detector: FaceDetector, fps: Double, durationMs: Int,
+                              options: FaceTrackingOptions) throws -> (tracks: [FaceTrack], crops: [Crop]) {
+        let width = reader.width, height = reader.height
+        let scale = min(1, Double(options.detectionShortSide) / Double(min(width, height)))
+        let step = max(1, Int((fps / options.detectionsPerSecond).rounded()))
+        func time(_ frame: Int) -> Int { Int((Double(frame) * 1000 / fps).rounded()) }
+        func detect(_ pixels: [UInt8]) -> [DetectedFace] {
+            pixels.withUnsafeBytes { detector.detect(rgb: $0, width: width, height: height, scale: scale, threshold: options.threshold) }
+        }
+        func sample(_ face: DetectedFace, _ frame: Int) -> FaceSample {
+            FaceSample(timeMs: time(frame), x: face.x, y: face.y, width: face.width, height: face.height)
+        }
+
+        var tracker = FaceTracker(options: options, frameMs: Int((1000 / fps).rounded()))
+        var best: [Int: (score: Double, crop: Crop)] = [:]
+        var between: [(frame: Int, pixels: [UInt8])] = []
+        var spare: [[UInt8]] = []
+        var found: [Int: [DetectedFace]] = [:]  // detections in `between`, by frame
+        var seenLast: Set<Int> = []             // tracks seen in the previous searched frame
+        var pixels: [UInt8] = []
+        var frame = -1
+
+        // Follows a face through the kept frames while it stays in place.
+        func follow(_ id: Int, from box: FaceSample, through frames: [(frame: Int, pixels: [UInt8])]) {
+            var box = box
+            for (index, kept) in frames {
+                if found[index] == nil { found[index] = detect(kept) }
+                let overlaps = found[index]!.map { (face: $0, iou: FaceTracker.iou($0, box)) }.filter { $0.iou >= options.minIoU }
+                guard let hit = overlaps.max(by: { $0.iou < $1.iou }) else { return }
+                box = sample(hit.face, index)
+                tracker.insert(box, into: id)
+            }
+        }
+
+        while try reader.read(into: &pixels) {
+            frame += 1
+            if frame % step != 0 {
+                between.append((frame, pixels))
+                pixels = spare.popLast() ?? []
+                continue
+            }
+            let faces = detect(pixels)
+            let ids = tracker.add(timeMs: time(frame), faces: faces)
+            for (face, id) in zip(faces, ids) {
+                if tracker.activeTrack(id)?.samples.count == 1 {
+                    follow(id, from: sample(face, frame), through: between.reversed())
+                }
+                if face.score > (best[id]?.score ?? -.infinity) {
+                    best[id] = (face.score, crop(pixels, width: width, height: height, around: face))
+                }
+            }
+            let seen = Set(ids)
+            for id in seenLast.subtracting(seen) {
+                if let last = tracker.activeTrack(id)?.samples.last { follow(id, from: last, through: between) }
+            }
+            seenLast = seen
+            spare += between.map(\.pixels)
+            between.removeAll(keepingCapacity: true)
+            found.removeAll(keepingCapacity: true)
+        }
+        try reader.close()
+        // Frames after the last searched one.
+        for id in seenLast {
+            if let last = tracker.activeTrack(id)?.samples.last { follow(id, from: last, through: between) }
+        }
+        let (tracks, ids) = tracker.finish(durationMs: durationMs)
+        return (tracks, ids.map { best[$0]!.crop })
+    }
+
+    /// A square around the face with room for hair and chin, kept inside the frame.
+    static func crop(_ frame: [UInt8], width: Int, height: Int, around face: DetectedFace) -> Crop {
+        var side = Int(Double(max(face.width, face.height)) * 1.8)
+        side = min(side, width, height) & ~1
+        let cx = face.x + face.width / 2, cy = face.y + face.height / 2
+        let x0 = max(0, min(width - side, cx - side / 2)), y0 = max(0, min(height - side, cy - side / 2))
+        var pixels = [UInt8](repeating: 0, count: side * side * 3)
+        pixels.withUnsafeMutableBytes { dst in
+            frame.withUnsafeBytes { src in
+                for row in 0..<side {
+                    let from = ((y0 + row) * width + x0) * 3
+                    dst.baseAddress!.advanced(by: row * side * 3)
+                        .copyMemory(from: src.baseAddress!.advanced(by: from), byteCount: side * 3)
+                }
+            }
+        }
+        return Crop(width: side, height: side, pixels: pixels)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// Tuning of face identification. The defaults follow the measurements in build-notes.md.
+public struct FaceTrackingOptions: Sendable, Equatable {
+    /// HOG score a detection needs; real faces score 0.8-1.6, false ones under 0.1.
+    public var threshold: Double = 0.3
+    /// Frames are shrunk so their shorter side is this long before detection
+    /// (360 = 640x360 for 720p): faces of ~160 px and up in 720p are found.
+    public var detectionShortSide: Int = 360
+    /// Frames searched for faces per second (at 25 fps: every 3rd frame). Where a face
+    /// appears or disappears between two searched frames, the frames in between are
+    /// searched too, so interval ends are frame-exact whatever this rate.
+    public var detectionsPerSecond: Double = 8.33
+    /// A face must be seen in at least this many sampled frames.
+    public var minSamples: Int = 3
+    /// The same person after a longer gap gets a new track (Kling: 1 s).
+    public var maxGapMs: Int = 1000
+    /// Box overlap that links a detection to a track.
+    public var minIoU: Double = 0.3
+
+    public init() {}
+    public static let `default` = FaceTrackingOptions()
+}
+
+/// Links per-frame detections into tracks by box overlap. Pure logic: no video here.
+struct FaceTracker {
+    struct Track {
+        var id: Int
+        var samples: [FaceSample] = []
+        /// Searched frames (not refinement frames) that saw this face.
+        var detections = 0
+        var lastMs: Int { samples.last?.timeMs ?? 0 }
+    }
+
+    let options: FaceTrackingOptions
+    /// Duration of one video frame: a face seen in a frame is there until the next one.
+    let frameMs: Int
+    private(set) var active: [Track] = []
+    private(set) var finished: [Track] = []
+    private var nextID = 0
+
+    init(options: FaceTrackingOptions, frameMs: Int) {
+        self.options = options
+        self.frameMs = frameMs
+    }
+
+    /// The active track with this id, if any.
+    func activeTrack(_ id: Int) -> Track? { active.first { $0.id == id } }
+
+    /// Adds a refinement sample (from a frame between two searched frames) to a track,
+    /// before its first or after its last sample.
+    mutating func insert(_ sample: FaceSample, into id: Int) {
+        guard let t = active.firstIndex(where: { $0.id == id }) else { return }
+        if let first = active[t].samples.first, sample.timeMs < first.timeMs {
+            active[t].samples.insert(sample, at: 0)
+        } else if sample.timeMs > active[t].lastMs {
+            active[t].samples.append(sample)
+        }
+    }
+
+    /// Adds one sampled frame's detections; returns the track id each detection joined.
+    mutating func add(timeMs: Int, faces: [DetectedFace]) -> [Int] {
+        // A track not seen for longer than the allowed gap can no longer continue.
+        var keep: [Track] = []
+        for track in active {
+            if timeMs - (track.lastMs + frameMs) > options.maxGapMs { finished.append(track) } else { keep.append(track) }
+        }
+        active = keep
+
+        var pairs: [(iou: Double, face: Int, track: Int)] = []
+        for (f, face) in faces.enumerated() {
+            for (t, track) in active.enumerated() {
+                guard let last = track.samples.last else { continue }
+                let overlap = Self.iou(face, last)
+                if overlap >= options.minIoU { pairs.append((overlap, f, t)) }
+            }
+        }
+        pairs.sort { $0.iou > $1.iou }
+        var faceTrack = [Int?](repeating: nil, count: faces.count)
+        var usedTracks = Set<Int>()
+        for pair in pairs where faceTrack[pair.face] == nil && !usedTracks.contains(pair.track) {
+            faceTrack[pair.face] = pair.track
+            usedTracks.insert(pair.track)
+        }
+        var ids: [Int] = []
+        for (f, face) in faces.enumerated() {
+            let t: Int
+            if let matched = faceTrack[f] {
+                t = matched
+            } else {
+                active.append(Track(id: nextID))
+                nextID += 1
+                t = active.count - 1
+            }
+            active[t].samples.append(FaceSample(timeMs: timeMs, x: face.x, y: face.y, width: face.width, height: face.height))
+            active[t].detections += 1
+            ids.append(active[t].id)
+        }
+        return ids
+    }
+
+    /// Ends tracking: tracks seen often enough, indexed in order of first appearance
+    /// (left to right on ties). `ids[i]` is the internal id of `tracks[i]`.
+    mutating func finish(durationMs: Int) -> (tracks: [FaceTrack], ids: [Int]) {
+        finished.append(contentsOf: active)
+        active = []
+        let kept = finished
+            .filter { $0.detections >= options.minSamples }
+            .sorted { ($0.samples[0].timeMs, $0.samples[0].x) < ($1.samples[0].timeMs, $1.samples[0].x) }
+        var tracks: [FaceTrack] = []
+        for (index, track) in kept.enumerated() {
+            // Seen in its last frame: there until that frame ends.
+            let end = min(durationMs, track.lastMs + frameMs)
+            tracks.append(FaceTrack(index: index, startMs: track.samples[0].timeMs, endMs: max(end, track.samples[0].timeMs),
+                                    samples: track.samples))
+        }
+        return (tracks, kept.map(\.id))
+    }
+
+    static func iou(_ a: DetectedFace, _ b: FaceSample) -> Double {
+        let x0 = max(a.x, b.x), y0 = max(a.y, b.y)
+        let x1 = min(a.x + a.width, b.x + b.width), y1 = min(a.y + a.height, b.y + b.height)
+        let inter = Double(max(0, x1 - x0) * max(0, y1 - y0))
+        let union = Double(a.width * a.height + b.width * b.height) - inter
+        return union > 0 ? inter / union : 0
+    }
+}

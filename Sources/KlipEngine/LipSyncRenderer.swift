@@ -1,0 +1,140 @@
+import Foundation
+import KlipMedia
+
+public struct RenderRequest: Sendable {
+    public var videoPath: String
+    public var audioPath: String
+    public var soundStartMs: Int
+    public var soundEndMs: Int
+    public var insertMs: Int
+    public var soundVolume: Double
+    public var originalVolume: Double
+    /// The face to animate (used by the mouth stage).
+    public var face: FaceTrack?
+    public var outputPath: String
+
+    public init(videoPath: String, audioPath: String, soundStartMs: Int, soundEndMs: Int, insertMs: Int,
+                soundVolume: Double = 1, originalVolume: Double = 1, face: FaceTrack? = nil, outputPath: String) {
+        self.videoPath = videoPath; self.audioPath = audioPath
+        self.soundStartMs = soundStartMs; self.soundEndMs = soundEndMs; self.insertMs = insertMs
+        self.soundVolume = soundVolume; self.originalVolume = originalVolume
+        self.face = face; self.outputPath = outputPath
+    }
+}
+
+/// `none` does no rendering at all: the output is a copy of the input video (load tests);
+/// callers must label such results.
+public enum RenderMode: String, Sendable { case full, none }
+
+/// Renders a lip-sync result: decode pipe -> per-frame stage -> encode pipe, where the
+/// encode call also performs the audio edit. v1's frame stage is the identity.
+public struct LipSyncRenderer: Sendable {
+    public let mode: RenderMode
+    /// libx264 preset and quality of the output.
+    public var preset = "veryfast"
+    public var crf = 20
+
+    public init(mode: RenderMode = .full) {
+        self.mode = mode
+    }
+
+    /// Writes `request.outputPath` (H.264 + AAC mp4, as long as the input video) and
+    /// returns the facts of the written file.
+    public func render(_ request: RenderRequest) async throws -> VideoFacts {
+        try await render(request, stage: IdentityStage())
+    }
+
+    /// The same with a custom per-frame stage.
+    public func render<Stage: FrameStage & Sendable>(_ request: RenderRequest, stage: Stage) async throws -> VideoFacts {
+        let input: MediaInfo
+        do { input = try await MediaProbe.probe(request.videoPath) } catch { throw EngineError.from(error) }
+        guard let video = input.video, video.width > 0, video.height > 0 else {
+            throw EngineError.media("\(request.videoPath): has no video stream")
+        }
+        let output = request.outputPath
+        try? FileManager.default.removeItem(atPath: output)
+        switch mode {
+        case .none:
+            do { try FileManager.default.copyItem(atPath: request.videoPath, toPath: output) } catch {
+                throw EngineError.media("\(output): cannot be written (\(error.localizedDescription))")
+            }
+        case .full:
+            try await encode(request, input: input, video: video, stage: stage)
+        }
+        do {
+            let info = try await MediaProbe.probe(output)
+            guard let outVideo = info.video else { throw EngineError.media("\(output): the render has no video stream") }
+            return VideoFacts(info: info, video: outVideo, path: output)
+        } catch { throw EngineError.from(error) }
+    }
+
+    private func encode<Stage: FrameStage & Sendable>(_ request: RenderRequest, input: MediaInfo, video: MediaInfo.Video,
+                                                      stage: Stage) async throws {
+        guard request.soundStartMs >= 0, request.soundEndMs > request.soundStartMs, request.insertMs >= 0 else {
+            throw EngineError.inputRejected("sound range \(request.soundStartMs)-\(request.soundEndMs) ms inserted at \(request.insertMs) ms is not a valid clip")
+        }
+        let sound: MediaInfo
+        do { sound = try await MediaProbe.probe(request.audioPath) } catch { throw EngineError.from(error) }
+        guard sound.audio != nil else { throw EngineError.media("\(request.audioPath): has no audio stream") }
+
+        let fps = video.fps > 0 ? video.fps : 25
+        let durationMs = video.durationMs ?? input.durationMs
+        let mix = AudioMix(soundStartMs: request.soundStartMs, soundEndMs: request.soundEndMs, insertMs: request.insertMs,
+                           soundVolume: request.soundVolume, originalVolume: request.originalVolume,
+                           videoDurationMs: durationMs)
+        let hasOriginal = input.audio != nil
+        var arguments = FrameWriter.rawVideoInput(width: video.width, height: video.height, fps: fps)
+        if hasOriginal { arguments += ["-vn", "-i", request.videoPath] }
+        arguments += ["-vn", "-i", request.audioPath]
+        arguments += ["-filter_complex", mix.filterGraph(original: hasOriginal ? "1:a" : nil, sound: hasOriginal ? "2:a" : "1:a"),
+                      "-map", "0:v", "-map", "[aout]",
+                      "-c:v", "libx264", "-preset", preset, "-crf", "\(crf)", "-pix_fmt", "yuv420p",
+                      "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", request.outputPath]
+        let reader: FrameReader
+        let writer: FrameWriter
+        do {
+            reader = try FrameReader(path: request.videoPath, width: video.width, height: video.height)
+            writer = try FrameWriter(arguments: arguments, outputPath: request.outputPath)
+        } catch { throw EngineError.from(error) }
+        do {
+            try await withTaskCancellationHandler {
+                try await DedicatedThread.run(name: "klip-render") {
+                    var stage = stage
+                    try Self.pump(reader: reader, writer: writer, fps: fps, stage: &stage)
+                }
+            } onCancel: {
+                reader.cancel()
+                writer.cancel()
+            }
+        } catch {
+            // Let both tools exit before removing the partial output: a dying ffmpeg may still
+            // be writing (or, with +faststart, reopening) it.
+            reader.cancel()
+            writer.cancel()
+            _ = try? await DedicatedThread.run(name: "klip-render-cleanup") {
+                try? reader.close()
+                try? writer.finish()
+            }
+            try? FileManager.default.removeItem(atPath: request.outputPath)
+            throw EngineError.from(error)
+        }
+    }
+
+    /// The blocking frame loop.
+    private static func pump<Stage: FrameStage>(reader: FrameReader, writer: FrameWriter, fps: Double,
+                                                stage: inout Stage) throws {
+        var buffer: [UInt8] = []
+        var index = 0
+        while try reader.read(into: &buffer) {
+            try buffer.withUnsafeMutableBytes { pixels in
+                var frame = VideoFrame(index: index, timeMs: Int((Double(index) * 1000 / fps).rounded()),
+                                       width: reader.width, height: reader.height, pixels: pixels)
+                try stage.process(&frame)
+                try writer.write(UnsafeRawBufferPointer(pixels))
+            }
+            index += 1
+        }
+        try reader.close()
+        try writer.finish()
+    }
+}

@@ -1,0 +1,7 @@
+import KlipMedia
+
+protocol MediaErrorDescribing { var engineDescription: String { get } }
+
+extension MediaError: MediaErrorDescribing {
+    var engineDescription: String { description }
+}

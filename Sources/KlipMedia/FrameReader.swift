@@ -1,0 +1,54 @@
+import Foundation
+
+/// Decoded video frames as RGB24 from one ffmpeg pipe (`-f rawvideo -pix_fmt rgb24`).
+/// Reads are blocking: use it from a `DedicatedThread`. `cancel()` works from any thread.
+public final class FrameReader: @unchecked Sendable {
+    /// Size of the frames delivered (after the optional scale).
+    public let width: Int
+    public let height: Int
+    public var frameBytes: Int { width * height * 3 }
+    /// Only every n-th source frame is delivered (frame 0, n, 2n, ...).
+    public let everyNthFrame: Int
+    public let path: String
+    private let process: PipedProcess
+
+    /// - Parameters:
+    ///   - width, height: the video's size (from `MediaProbe`), or the size to scale to.
+    ///   - scale: true to scale the frames to `width`×`height`.
+    ///   - everyNthFrame: sampling done by ffmpeg, so skipped frames never cross the pipe.
+    public init(path: String, width: Int, height: Int, scale: Bool = false, everyNthFrame: Int = 1) throws {
+        precondition(width > 0 && height > 0 && everyNthFrame >= 1)
+        self.path = path
+        self.width = width
+        self.height = height
+        self.everyNthFrame = everyNthFrame
+        var filters: [String] = []
+        if everyNthFrame > 1 { filters.append("select='not(mod(n\\,\(everyNthFrame)))'") }
+        // Always pin the size: a stream whose size differs from the probe would otherwise
+        // desynchronise frame boundaries silently.
+        filters.append("scale=\(width):\(height)\(scale ? ":flags=area" : "")")
+        let arguments = ["-nostdin", "-hide_banner", "-v", "error", "-noautorotate", "-i", path, "-map", "0:v:0",
+                         "-vf", filters.joined(separator: ","), "-fps_mode", "passthrough",
+                         "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+        process = try PipedProcess(tool: "ffmpeg", arguments: arguments, pipeStdin: false, pipeStdout: true)
+    }
+
+    /// Reads the next frame into `buffer` (resized to `frameBytes` if needed).
+    /// Returns false at the end of the video.
+    public func read(into buffer: inout [UInt8]) throws -> Bool {
+        if buffer.count != frameBytes { buffer = [UInt8](repeating: 0, count: frameBytes) }
+        let more = try buffer.withUnsafeMutableBytes { try process.readExactly($0) }
+        if !more && process.isCancelled { throw CancellationError() }
+        return more
+    }
+
+    /// Waits for ffmpeg to exit; throws if it failed (a broken file surfaces here).
+    public func close() throws {
+        do { try process.finish() } catch let error as MediaError {
+            if case let .toolFailed(_, _, stderr) = error { throw MediaError.invalidMedia(path: path, detail: stderr) }
+            throw error
+        }
+    }
+
+    public func cancel() { process.cancel() }
+}
