@@ -16,7 +16,7 @@ struct WorkTests {
         let receiver = try await LocalServer()
         do {
             try await withEmulator({ $0.mediaRoots = [root.path]; $0.webhookSecret = Self.secret }) { server in
-                let (session, _) = try await server.identify(root.appendingPathComponent("face.mp4").path)
+                let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
                 let created = try await server.create(TestEmulator.createBody(
                     session: session, sound: sound,
                     extra: ["callback_url": receiver.base + "/hook?token=abc", "external_task_id": "cb-1"]))
@@ -63,7 +63,7 @@ struct WorkTests {
         let receiver = try await LocalServer(failing: true)
         do {
             try await withEmulator({ $0.mediaRoots = [root.path]; $0.renderMode = .none }) { server in
-                let (session, _) = try await server.identify(root.appendingPathComponent("face.mp4").path)
+                let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
                 let unreachable = try await server.create(TestEmulator.createBody(
                     session: session, sound: sound, extra: ["callback_url": "http://127.0.0.1:1/hook"]))
                 let failing = try await server.create(TestEmulator.createBody(
@@ -89,7 +89,7 @@ struct WorkTests {
         let root = try await mediaRoot()
         let sound = try await base64Sound()
         try await withEmulator({ $0.mediaRoots = [root.path]; $0.maxParallel = 1; $0.beforeRender = holdRenders }) { server in
-            let (session, _) = try await server.identify(root.appendingPathComponent("face.mp4").path)
+            let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
             let first = try await server.create(TestEmulator.createBody(session: session, sound: sound))
             #expect(first.code == 0, "\(first.message)")
             let second = try await server.create(TestEmulator.createBody(session: session, sound: sound), prefix: "/kling/v1")
@@ -107,7 +107,7 @@ struct WorkTests {
         let taskID: String
         let createdAt: Int
         do {
-            let (session, _) = try await first.identify(root.appendingPathComponent("face.mp4").path)
+            let (session, _) = try await first.identify(root.appendingPathComponent("one-face.mp4").path)
             let created = try await first.create(TestEmulator.createBody(session: session, sound: sound))
             taskID = try #require(created.data?["task_id"] as? String, "\(created.message)")
             createdAt = try #require(created.data?["created_at"] as? Int)
