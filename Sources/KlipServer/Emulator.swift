@@ -70,6 +70,13 @@ public enum Emulator {
         let base = "http://\(hostPart):\(port)"
         service.boundBase.value = base
 
+        // An expired session's video and crops are no use to anyone: free the disk. The row
+        // stays, so a late create still hears "expired" rather than "not found".
+        for session in (try? await store.expiredSessions(now: IDs.nowMs())) ?? [] {
+            try? FileManager.default.removeItem(at: layout.sessionPrivate(session.id))
+            try? FileManager.default.removeItem(at: layout.sessionFiles(session.id))
+        }
+
         // Whatever a previous run left submitted or processing runs again, oldest first.
         let unfinished = try await store.unfinished()
         for task in unfinished { await runner.enqueue(task.id) }

@@ -122,14 +122,29 @@ struct ValidationTests {
         }
     }
 
-    @Test func anExpiredSessionIs1203() async throws {
+    @Test func anExpiredSessionIs1203AndItsFilesGoAtTheNextStart() async throws {
         let root = try await mediaRoot()
         let sound = try await base64Sound()
-        try await withEmulator({ $0.mediaRoots = [root.path]; $0.sessionLifetime = .milliseconds(300) }) { server in
-            let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
+        let state = try temporaryDirectory()
+        let configure: (inout EmulatorConfiguration) -> Void = {
+            $0.stateDirectory = state.path
+            $0.mediaRoots = [root.path]
+            $0.sessionLifetime = .milliseconds(300)
+        }
+        var session = ""
+        try await withEmulator(configure) { server in
+            (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
             try await Task.sleep(for: .milliseconds(400))
             let answer = try await server.create(TestEmulator.createBody(session: session, sound: sound))
             #expect(answer.status == 404)
+            #expect(answer.code == 1203)
+            #expect(answer.message.contains("expired"))
+        }
+        let videoDir = state.appendingPathComponent("private/sessions/\(session)")
+        #expect(FileManager.default.fileExists(atPath: videoDir.path))
+        try await withEmulator(configure) { server in
+            #expect(!FileManager.default.fileExists(atPath: videoDir.path))
+            let answer = try await server.create(TestEmulator.createBody(session: session, sound: sound), prefix: "/kling/v1")
             #expect(answer.code == 1203)
             #expect(answer.message.contains("expired"))
         }

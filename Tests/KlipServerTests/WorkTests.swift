@@ -135,3 +135,33 @@ struct WorkTests {
         }
     }
 }
+
+@Suite("Render failures")
+struct RenderFailureTests {
+    @Test func mediaBrokenBeforeTheRenderFailsTheTaskWithAMessage() async throws {
+        let root = try await mediaRoot()
+        let sound = try await base64Sound()
+        let state = try temporaryDirectory()
+        // Stands for media that turns bad after validation: the session's video is truncated
+        // just before the render starts.
+        let breakVideo: @Sendable (String) async -> Void = { _ in
+            let sessions = state.appendingPathComponent("private/sessions")
+            for dir in (try? FileManager.default.contentsOfDirectory(atPath: sessions.path)) ?? [] {
+                let video = sessions.appendingPathComponent(dir).appendingPathComponent("video.mp4")
+                try? Data("not a video".utf8).write(to: video)
+            }
+        }
+        try await withEmulator({ $0.stateDirectory = state.path; $0.mediaRoots = [root.path]; $0.beforeRender = breakVideo }) { server in
+            let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
+            let created = try await server.create(TestEmulator.createBody(session: session, sound: sound))
+            let id = try #require(created.data?["task_id"] as? String, "\(created.message)")
+            let done = try await server.waitForTask(id)
+            #expect(done["task_status"] as? String == "failed")
+            #expect((done["task_status_msg"] as? String ?? "").contains("video.mp4"))
+            #expect(done["task_result"] == nil)
+            // A failed task frees its slot.
+            let list = try await call(.GET, server.url("/videos/advanced-lip-sync"))
+            #expect(list.dataArray?.first?["task_status"] as? String == "failed")
+        }
+    }
+}
