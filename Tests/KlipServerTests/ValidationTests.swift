@@ -95,6 +95,7 @@ struct ValidationTests {
                 (two, "face_choose", "exactly one"),
                 (body(["sound_file": shortSound]), "face_choose[0].sound_file", "2 to 60 s"),
                 (body(["sound_file": "!!!not base64!!!"]), "face_choose[0].sound_file", nil),
+                (body(["sound_file": Data(count: 5 * 1024 * 1024 + 1).base64EncodedString()]), "face_choose[0].sound_file", "5 MB"),
                 (body(["sound_file": Data("not audio at all".utf8).base64EncodedString()]), "face_choose[0].sound_file", "audio"),
                 (body(["sound_file": "file:///etc/passwd"]), "face_choose[0].sound_file", "outside"),
                 (body(["sound_file": "file://" + root.path + "/../../etc/passwd"]), "face_choose[0].sound_file", "outside"),
