@@ -52,6 +52,13 @@ struct FlowTests {
             #expect(info.video != nil)
             #expect(info.audio != nil)
 
+            // URLs follow the Host the client used (ports are ephemeral; names vary).
+            let port = try #require(server.running.baseURL.port)
+            let viaLocalhost = try await call(.GET, server.url("/videos/advanced-lip-sync/\(taskID)"),
+                                              headers: [("Host", "localhost:\(port)")])
+            let localURL = ((viaLocalhost.data?["task_result"] as? [String: Any])?["videos"] as? [[String: Any]])?.first?["url"] as? String
+            #expect(localURL == "http://localhost:\(port)/files/tasks/\(taskID)/output.mp4")
+
             // By external id, under the other prefix.
             let byExternal = try await call(.GET, server.url("/videos/advanced-lip-sync/\(external)"))
             #expect(byExternal.data?["task_id"] as? String == taskID)
