@@ -36,7 +36,8 @@ public enum Emulator {
         let callbacks = CallbackSender(http: http, signer: signer, retryDelays: config.callbackRetryDelays,
                                         timeout: config.callbackTimeout, logger: logger)
         let runner = TaskRunner(store: store, layout: layout, callbacks: callbacks, renderMode: config.renderMode,
-                                limit: config.maxParallel, beforeRender: config.beforeRender, logger: logger)
+                                limit: config.maxParallel, renderTimeout: config.renderTimeout,
+                                beforeRender: config.beforeRender, logger: logger)
         let service = Service(
             config: config, layout: layout, store: store,
             media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: http, logger: logger),

@@ -164,4 +164,17 @@ struct RenderFailureTests {
             #expect(list.dataArray?.first?["task_status"] as? String == "failed")
         }
     }
+
+    @Test func aRenderOverTheTimeoutFailsTheTask() async throws {
+        let root = try await mediaRoot()
+        let sound = try await base64Sound()
+        try await withEmulator({ $0.mediaRoots = [root.path]; $0.renderTimeout = .milliseconds(20) }) { server in
+            let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
+            let created = try await server.create(TestEmulator.createBody(session: session, sound: sound))
+            let id = try #require(created.data?["task_id"] as? String, "\(created.message)")
+            let done = try await server.waitForTask(id)
+            #expect(done["task_status"] as? String == "failed")
+            #expect((done["task_status_msg"] as? String ?? "").contains("took longer than"))
+        }
+    }
 }
