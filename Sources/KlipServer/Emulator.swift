@@ -1,0 +1,173 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import KlingAPI
+import Logging
+// Hummingbird's own lifecycle library (a dependency of Hummingbird): graceful shutdown.
+import ServiceLifecycle
+
+/// The local Kling: `Emulator.start(config, logger:)` binds, re-queues the tasks a previous
+/// run left unfinished, and returns once the server is accepting connections.
+public enum Emulator {
+    public static func start(_ config: EmulatorConfiguration, logger: Logger) async throws -> RunningEmulator {
+        try validate(config)
+        let signer: WebhookSigner?
+        if let secret = config.webhookSecret {
+            guard let s = WebhookSigner(secret: secret) else {
+                throw EmulatorStartError("webhookSecret is not a Standard Webhooks secret (whsec_ followed by base64)")
+            }
+            signer = s
+        } else {
+            signer = nil
+        }
+
+        let layout = StateLayout(root: URL(fileURLWithPath: config.stateDirectory, isDirectory: true))
+        do { try layout.create() } catch {
+            throw EmulatorStartError("cannot create the state directory \(config.stateDirectory): \(error)")
+        }
+        try? FileManager.default.removeItem(at: layout.temporary)
+        try? FileManager.default.createDirectory(at: layout.temporary, withIntermediateDirectories: true)
+        let store: Store
+        do { store = try Store(path: layout.database) } catch {
+            throw EmulatorStartError("cannot open \(layout.database): \(error)")
+        }
+
+        let http = HTTPClient.shared
+        let callbacks = CallbackSender(http: http, signer: signer, retryDelays: config.callbackRetryDelays,
+                                        timeout: config.callbackTimeout, logger: logger)
+        let runner = TaskRunner(store: store, layout: layout, callbacks: callbacks, renderMode: config.renderMode,
+                                limit: config.maxParallel, renderTimeout: config.renderTimeout,
+                                beforeRender: config.beforeRender, logger: logger)
+        let service = Service(
+            config: config, layout: layout, store: store,
+            media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: http, logger: logger),
+            faces: FaceIdentifierPool(size: config.maxParallel), runner: runner, callbacks: callbacks,
+            auth: Authenticator(apiKeys: config.apiKeys, accessKeys: config.accessKeys), logger: logger,
+            boundBase: BoundBase("http://\(config.host):\(config.port)"))
+
+        let bound = BindSignal()
+        let app = Application(
+            responder: EmulatorResponder(service: service),
+            configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: nil),
+            onServerRunning: { channel in await bound.bound(channel.localAddress?.port) },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let server = Task {
+            do {
+                try await group.run()
+                await bound.failed(EmulatorStartError("the server stopped before it was listening"))
+            } catch {
+                await bound.failed(error)
+                throw error
+            }
+        }
+        let port: Int
+        do { port = try await bound.port() } catch {
+            server.cancel()
+            await runner.stop()
+            throw EmulatorStartError("cannot listen on \(config.host):\(config.port): \(error)")
+        }
+        let hostPart = config.host.contains(":") && !config.host.hasPrefix("[") ? "[\(config.host)]" : config.host
+        let base = "http://\(hostPart):\(port)"
+        service.boundBase.value = base
+
+        // An expired session's video and crops are no use to anyone: free the disk. The row
+        // stays, so a late create still hears "expired" rather than "not found".
+        for session in (try? await store.expiredSessions(now: IDs.nowMs())) ?? [] {
+            try? FileManager.default.removeItem(at: layout.sessionPrivate(session.id))
+            try? FileManager.default.removeItem(at: layout.sessionFiles(session.id))
+        }
+
+        // Whatever a previous run left submitted or processing runs again, oldest first.
+        let unfinished = try await store.unfinished()
+        for task in unfinished { await runner.enqueue(task.id) }
+        logger.info("emulator listening", metadata: [
+            "url": "\(base)", "auth": "\(config.authEnabled ? "on" : "off")",
+            "max_parallel": "\(config.maxParallel)", "requeued": "\(unfinished.count)",
+        ])
+        return RunningEmulator(baseURL: URL(string: base)!, state: .init(server: server, group: group, runner: runner, callbacks: callbacks))
+    }
+
+    static func validate(_ config: EmulatorConfiguration) throws {
+        if !config.authEnabled && !config.isLoopback {
+            throw EmulatorStartError("refusing to listen on \(config.host) without authentication: configure an API key or an access key, or bind to a loopback address such as 127.0.0.1")
+        }
+        guard (0...65535).contains(config.port) else { throw EmulatorStartError("port \(config.port) is not 0...65535") }
+        guard config.maxParallel >= 1 else { throw EmulatorStartError("maxParallel must be at least 1; got \(config.maxParallel)") }
+        guard config.maxBodyBytes > 0, config.maxDownloadBytes > 0 else {
+            throw EmulatorStartError("maxBodyBytes and maxDownloadBytes must be positive")
+        }
+        guard config.sessionLifetime > .zero else { throw EmulatorStartError("sessionLifetime must be positive") }
+        guard !config.stateDirectory.isEmpty else { throw EmulatorStartError("stateDirectory is required") }
+        if config.apiKeys.contains(where: \.isEmpty) || config.accessKeys.contains(where: { $0.key.isEmpty || $0.value.isEmpty }) {
+            throw EmulatorStartError("API keys, access keys and secret keys must not be empty")
+        }
+    }
+}
+
+/// A started emulator. `stop()` cancels renders (their tasks stay `processing` and run again
+/// on the next start with the same state directory) and closes the listener.
+public struct RunningEmulator: Sendable {
+    public let baseURL: URL
+    let state: State
+
+    final class State: Sendable {
+        let server: Task<Void, any Error>
+        let group: ServiceGroup
+        let runner: TaskRunner
+        let callbacks: CallbackSender
+        init(server: Task<Void, any Error>, group: ServiceGroup, runner: TaskRunner, callbacks: CallbackSender) {
+            self.server = server
+            self.group = group
+            self.runner = runner
+            self.callbacks = callbacks
+        }
+    }
+
+    public func stop() async {
+        await state.runner.stop()
+        await state.callbacks.cancelAll()
+        // Graceful: open requests finish, idle connections close. A request that hangs
+        // (a stuck download) is cut off after a few seconds.
+        await state.group.triggerGracefulShutdown()
+        let server = state.server
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(5))
+            server.cancel()
+        }
+        _ = await server.result
+        deadline.cancel()
+    }
+
+    /// Returns when the server stops (after `stop()`), throwing if it failed.
+    public func waitUntilStopped() async throws {
+        do { try await state.server.value } catch is CancellationError {}
+    }
+
+    /// Waits for pending callback deliveries (tests).
+    func drainCallbacks() async { await state.callbacks.drain() }
+}
+
+/// Hands the bound port (or the failure to bind) from the server task to `start`.
+private actor BindSignal {
+    private var result: Result<Int, any Error>?
+    private var waiters: [CheckedContinuation<Int, any Error>] = []
+
+    func bound(_ port: Int?) {
+        resolve(port.map { .success($0) } ?? .failure(EmulatorStartError("the listener has no port")))
+    }
+
+    func failed(_ error: any Error) { resolve(.failure(error)) }
+
+    func port() async throws -> Int {
+        if let result { return try result.get() }
+        return try await withCheckedThrowingContinuation { waiters.append($0) }
+    }
+
+    private func resolve(_ value: Result<Int, any Error>) {
+        guard result == nil else { return }
+        result = value
+        waiters.forEach { $0.resume(with: value) }
+        waiters.removeAll()
+    }
+}
