@@ -1,7 +1,111 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import KlingAPI
+import KlipScript
 
-// Placeholder until the Lua host lands: `klip run` is implemented in KlipScript.
+/// `klip run SCRIPT [ARGS...]` and `klip run -e CODE [ARGS...]`.
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a Lua script.", shouldDisplay: false)
-    func run() async throws { throw CLIError(message: "klip run is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a Lua 5.4 script with the identify, lipsync and wait bindings.",
+        discussion: """
+        The script gets `arg` as the lua interpreter sets it (arg[0] the script, arg[1...] \
+        the arguments). Everything after SCRIPT goes to the script, options included.
+        Exit status: 0 success, 1 an uncaught error or a limit, 130 interrupted (Ctrl-C).
+        """
+    )
+
+    @OptionGroup var backendOptions: BackendOptions
+
+    @Option(name: .customShort("e"), help: ArgumentHelp("Run CODE instead of a script file.", valueName: "CODE"))
+    var code: String?
+
+    @Flag(help: "Restricted globals (no io, os.execute, package, debug, string.dump, collectgarbage); files only in the script's folder and --allow-dir folders; memory and CPU limits on.")
+    var sandbox = false
+
+    @Option(name: .customLong("allow-dir"), help: ArgumentHelp("A folder a sandboxed script may also use (repeatable).", valueName: "DIR"))
+    var allowDirs: [String] = []
+
+    @Option(name: .customLong("memory-limit"), help: ArgumentHelp("Cap on the Lua heap: bytes or K/M/G (0 = none; 256M under --sandbox).", valueName: "SIZE"))
+    var memoryLimit: String?
+
+    @Option(name: .customLong("cpu-limit"), help: ArgumentHelp("Seconds of Lua execution (0 = none; 60 under --sandbox).", valueName: "SECONDS"))
+    var cpuLimit: Double?
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The script, then its arguments.", valueName: "SCRIPT [ARGS...]"))
+    var scriptAndArguments: [String] = []
+
+    func validate() throws {
+        if code == nil && scriptAndArguments.isEmpty {
+            throw ValidationError("give a SCRIPT to run, or -e CODE")
+        }
+        if let memoryLimit, ScriptOptions.parseSize(memoryLimit) == nil {
+            throw ValidationError("--memory-limit: '\(memoryLimit)' is not a size (bytes, or a number with K, M or G)")
+        }
+        if let cpuLimit, !(cpuLimit >= 0 && cpuLimit.isFinite) {
+            throw ValidationError("--cpu-limit: must be a number of seconds >= 0")
+        }
+        for dir in allowDirs {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                throw ValidationError("--allow-dir: \(dir) is not a folder")
+            }
+        }
+    }
+
+    func run() async throws {
+        let source: ScriptOptions.Source
+        var arguments = scriptAndArguments
+        if let code {
+            source = .code(code)
+        } else {
+            source = .file(arguments.removeFirst())
+        }
+        let options = ScriptOptions(
+            source: source, arguments: arguments, sandbox: sandbox, allowedDirectories: allowDirs,
+            memoryLimit: memoryLimit.flatMap(ScriptOptions.parseSize), cpuLimit: cpuLimit
+        )
+        // Resolved now, started only when the first binding needs the API.
+        let backend = try backendOptions.makeBackend()
+        let runner = ScriptRunner(options: options, backend: backend)
+
+        // Ctrl-C: the first stops the script cleanly (close handlers, task report), a second
+        // one exits at once.
+        signal(SIGINT, SIG_IGN)
+        let interrupts = LockedBox(0)
+        let source_ = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source_.setEventHandler {
+            let n = interrupts.withLock { count -> Int in count += 1; return count }
+            if n == 1 { runner.interrupt() } else { Foundation.exit(130) }
+        }
+        source_.resume()
+        defer {
+            source_.cancel()
+            signal(SIGINT, SIG_DFL)
+        }
+
+        let result = await runner.run()
+        await backend.shutdown()
+        // The runner has printed its own report; exit with its status (1, or 130 after Ctrl-C).
+        if result.exitStatus != 0 { Foundation.exit(result.exitStatus) }
+    }
+}
+
+/// The bindings take the client lazily: an empty script never starts the emulator.
+extension Backend: ScriptBackend {
+    func client() async throws -> KlingClient { try await makeClient() }
+}
+
+
+/// A value behind a lock, for the few things shared with signal handlers.
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
 }

@@ -1,3 +1,122 @@
+// The C side of klip's Lua host. Swift never calls a Lua function that can raise or
+// yield: it calls these helpers, which do the raising work in protected mode, and its
+// bindings return sentinels that the trampolines here turn into raises and yields.
+#ifndef CLUAGLUE_H
+#define CLUAGLUE_H
+
+#include <stddef.h>
+#include <stdint.h>
 #include <lua5.4/lua.h>
-#include <lua5.4/lauxlib.h>
-#include <lua5.4/lualib.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- Replacements for the macros Swift cannot import. -------------------------------
+static inline void klip_pop(lua_State *L, int n) { lua_settop(L, -(n) - 1); }
+static inline int klip_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline int klip_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline const char *klip_tostring(lua_State *L, int i) { return lua_tolstring(L, i, NULL); }
+static inline lua_Number klip_tonumber(lua_State *L, int i) { return lua_tonumberx(L, i, NULL); }
+static inline int klip_isnil(lua_State *L, int i) { return lua_type(L, i) == LUA_TNIL; }
+static inline void *klip_extraspace(lua_State *L) { return lua_getextraspace(L); }
+
+// ---- Binding results (what a Swift binding returns to its trampoline). -------------
+// >= 0: that many values are in the output buffer.
+#define KLIP_RAISE (-1)   // the output buffer holds one value: raise it
+#define KLIP_YIELD (-2)   // work started: yield to the scheduler
+// Binding flags.
+#define KLIP_BINDING_WAITS 1  // yields: refuse clearly where yielding is impossible
+
+// ---- Value encoding shared with Swift (see LuaCodec.swift). --------------------------
+enum {
+    KLIP_V_NIL = 0, KLIP_V_FALSE = 1, KLIP_V_TRUE = 2, KLIP_V_INT = 3, KLIP_V_DOUBLE = 4,
+    KLIP_V_STRING = 5, KLIP_V_TABLE = 6, KLIP_V_END = 7, KLIP_V_REF = 8, KLIP_V_HANDLE = 9,
+    KLIP_V_META = 10, KLIP_V_OPAQUE = 11,
+};
+
+// ---- Callbacks into Swift (all must be non-raising). --------------------------------
+// A binding: `args` holds the encoded arguments. Write results with klip_output and return
+// a count, KLIP_RAISE or KLIP_YIELD.
+typedef int (*klip_dispatch_fn)(void *host, lua_State *L, int binding, const uint8_t *args, size_t len);
+// A coroutine made by kling.spawn: returns a retained Swift object the handle owns.
+typedef void *(*klip_spawned_fn)(void *host, lua_State *co, int thread_ref, int nargs);
+// Releases what klip_spawned_fn returned (the handle's __gc).
+typedef void (*klip_release_fn)(void *host, void *object);
+// The handle's __close: cancel that coroutine if it still runs.
+typedef void (*klip_cancel_fn)(void *host, void *object);
+
+typedef struct klip_callbacks {
+    void *host;
+    klip_dispatch_fn dispatch;
+    klip_spawned_fn spawned;
+    klip_release_fn release;
+    klip_cancel_fn cancel;
+} klip_callbacks;
+
+// ---- State ------------------------------------------------------------------------
+// A state with a capped allocator (limit 0 = none) and the interrupt/CPU count hook.
+lua_State *klip_newstate(size_t memory_limit);
+void klip_close(lua_State *L);
+void klip_set_callbacks(lua_State *L, klip_callbacks callbacks);
+size_t klip_memory_used(lua_State *L);
+void klip_set_memory_limit(lua_State *L, size_t limit);
+void klip_set_cpu_limit(lua_State *L, double seconds);
+double klip_cpu_used(lua_State *L);
+/// Thread-safe and async-signal-safe: makes the running Lua code raise at its next hook.
+void klip_interrupt(lua_State *L);
+/// 0 none, 1 interrupted, 2 CPU limit.
+int klip_kill_reason(lua_State *L);
+/// Lets `<close>` handlers run after a kill (the hook stops raising).
+void klip_disarm(lua_State *L);
+/// stdout line-buffered and shared with Swift's print.
+void klip_stdout_linebuffered(void);
+
+// ---- Protected helpers (return LUA_OK or an error status; message via klip_last_error).
+const char *klip_last_error(lua_State *L, size_t *len);
+/// Opens the standard libraries and leaves the bindings table in the registry.
+int klip_open(lua_State *L);
+/// bindings[name] = trampoline(binding, flags)
+int klip_register(lua_State *L, const char *name, int binding, int flags);
+/// Loads `code` in text mode as chunk `chunkname` and calls it with (bindings, options...)
+/// where options are the encoded values; runs on the main thread (no yields).
+int klip_run_prelude(lua_State *L, const char *code, size_t len, const char *chunkname,
+                     const uint8_t *args, size_t arglen);
+/// Loads the script (text mode) and makes a coroutine that runs it with the encoded
+/// arguments through the prelude's `__start` function. Returns the thread's registry
+/// reference (> 0) or a negative status (message via klip_last_error).
+int klip_load_main(lua_State *L, const char *code, size_t len, const char *chunkname,
+                   const uint8_t *args, size_t arglen, lua_State **co_out);
+
+// ---- Scheduler side ----------------------------------------------------------------
+#define KLIP_THREAD_DONE 0
+#define KLIP_THREAD_WAITING 1
+#define KLIP_THREAD_ERROR 2
+/// Resumes `co` with the encoded values. DONE: results packed into a table {n=..., ...}
+/// whose registry reference is in *result_ref. ERROR: the error object's reference is in
+/// *result_ref and a report (message + traceback naming the script's lines) is available
+/// through klip_last_error. WAITING: the coroutine yielded to the host.
+/// `preloaded` values (a fresh coroutine's function arguments) are already on co's stack.
+int klip_resume(lua_State *L, lua_State *co, int preloaded, const uint8_t *args, size_t len, int *result_ref);
+/// Encodes a registry value for Swift (protected); the bytes stay valid until the next call.
+int klip_encode_ref(lua_State *L, int ref, const uint8_t **bytes, size_t *len);
+/// A new coroutine whose body is the registry value `fn_ref`; its arguments come with the
+/// first klip_resume. The coroutine is pinned by *thread_ref.
+int klip_new_thread(lua_State *L, int fn_ref, lua_State **co_out, int *thread_ref);
+/// Runs the pending `<close>` handlers of a coroutine (lua_resetthread). Returns its status.
+int klip_reset_thread(lua_State *L, lua_State *co);
+/// Releases a registry reference (queued; freed at the next protected call).
+void klip_unref(lua_State *L, int ref);
+/// The binding's output buffer.
+int klip_output(lua_State *L, const uint8_t *bytes, size_t len);
+/// Keeps an argument reference alive past the binding call (the host releases it later).
+void klip_retain_ref(lua_State *L, int ref);
+/// Lua's `tostring` of a registry value, for reports (protected; via klip_last_error).
+int klip_describe_ref(lua_State *L, int ref);
+/// Runs a full garbage collection (protected).
+int klip_collect(lua_State *L);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

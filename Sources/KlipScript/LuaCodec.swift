@@ -1,0 +1,114 @@
+import CLuaGlue
+
+/// The byte encoding the C glue converts to and from Lua values (tags in CLuaGlue.h).
+/// Swift never pushes onto a Lua stack itself: pushing can raise.
+enum LuaCodec {
+    static func encode(_ values: [LuaValue]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for v in values { encode(v, into: &out) }
+        return out
+    }
+
+    static func encode(_ value: LuaValue, into out: inout [UInt8]) {
+        switch value {
+        case .nil: out.append(UInt8(KLIP_V_NIL))
+        case let .bool(b): out.append(UInt8(b ? KLIP_V_TRUE : KLIP_V_FALSE))
+        case let .int(i):
+            out.append(UInt8(KLIP_V_INT))
+            withUnsafeBytes(of: i.littleEndian) { out.append(contentsOf: $0) }
+        case let .double(d):
+            out.append(UInt8(KLIP_V_DOUBLE))
+            withUnsafeBytes(of: d.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        case let .string(s):
+            out.append(UInt8(KLIP_V_STRING))
+            var s = s
+            s.withUTF8 { bytes in
+                withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { out.append(contentsOf: $0) }
+                out.append(contentsOf: bytes)
+            }
+        case let .table(pairs):
+            out.append(UInt8(KLIP_V_TABLE))
+            for pair in pairs where !pair.value.isNil {
+                encode(pair.key, into: &out)
+                encode(pair.value, into: &out)
+            }
+            out.append(UInt8(KLIP_V_END))
+        case let .ref(r):
+            out.append(UInt8(KLIP_V_REF))
+            withUnsafeBytes(of: r.littleEndian) { out.append(contentsOf: $0) }
+        case .handle:
+            out.append(UInt8(KLIP_V_NIL)) // handles only travel from Lua to Swift
+        }
+    }
+
+    /// A table with the named registry metatable (e.g. "klip.error").
+    static func encode(table: LuaValue, metatable: String, into out: inout [UInt8]) {
+        encode(table, into: &out)
+        out.append(UInt8(KLIP_V_META))
+        var name = metatable
+        name.withUTF8 { bytes in
+            withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: bytes)
+        }
+    }
+
+    struct Reader {
+        var bytes: UnsafeBufferPointer<UInt8>
+        var at = 0
+
+        mutating func byte() -> UInt8? {
+            guard at < bytes.count else { return nil }
+            defer { at += 1 }
+            return bytes[at]
+        }
+        mutating func fixed<T: FixedWidthInteger>(_: T.Type) -> T? {
+            let size = MemoryLayout<T>.size
+            guard at + size <= bytes.count else { return nil }
+            var v: T = 0
+            withUnsafeMutableBytes(of: &v) { dst in
+                for i in 0..<size { dst[i] = bytes[at + i] }
+            }
+            at += size
+            return T(littleEndian: v)
+        }
+    }
+
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> [LuaValue] {
+        var r = Reader(bytes: bytes)
+        var out: [LuaValue] = []
+        while r.at < bytes.count {
+            guard let v = value(&r) else { break }
+            out.append(v)
+        }
+        return out
+    }
+
+    /// nil at the end marker or on malformed input.
+    private static func value(_ r: inout Reader) -> LuaValue? {
+        guard let tag = r.byte() else { return nil }
+        switch Int(tag) {
+        case KLIP_V_NIL: return .nil
+        case KLIP_V_FALSE: return .bool(false)
+        case KLIP_V_TRUE: return .bool(true)
+        case KLIP_V_INT: return r.fixed(Int64.self).map { .int($0) }
+        case KLIP_V_DOUBLE: return r.fixed(UInt64.self).map { .double(Double(bitPattern: $0)) }
+        case KLIP_V_STRING:
+            guard let n = r.fixed(UInt32.self), r.at + Int(n) <= r.bytes.count else { return nil }
+            let s = String(decoding: UnsafeBufferPointer(rebasing: r.bytes[r.at..<(r.at + Int(n))]), as: UTF8.self)
+            r.at += Int(n)
+            return .string(s)
+        case KLIP_V_TABLE:
+            var pairs: [LuaValue.Pair] = []
+            while true {
+                guard let k = value(&r) else { break }
+                guard let v = value(&r) else { break }
+                pairs.append(.init(k, v))
+            }
+            return .table(pairs)
+        case KLIP_V_REF: return r.fixed(Int32.self).map { .ref($0) }
+        case KLIP_V_HANDLE: return r.fixed(UInt.self).map { .handle($0) }
+        default: return nil
+        }
+    }
+}

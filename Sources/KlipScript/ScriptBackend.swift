@@ -1,0 +1,10 @@
+import KlingAPI
+
+/// Where `identify`, `lipsync` and `wait` go. Taken lazily: a script that never calls a
+/// binding that needs the API never starts it (an empty script starts in milliseconds).
+public protocol ScriptBackend: Sendable {
+    /// "local" (the embedded emulator) or "kling", as `kling.backend` shows it.
+    var name: String { get }
+    /// The client, made (and the emulator started) on first use; later calls return the same.
+    func client() async throws -> KlingClient
+}
