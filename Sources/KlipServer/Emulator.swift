@@ -36,7 +36,8 @@ public enum Emulator {
         let callbacks = CallbackSender(http: http, signer: signer, retryDelays: config.callbackRetryDelays,
                                         timeout: config.callbackTimeout, logger: logger)
         let runner = TaskRunner(store: store, layout: layout, callbacks: callbacks, renderMode: config.renderMode,
-                                limit: config.maxParallel, beforeRender: config.beforeRender, logger: logger)
+                                limit: config.maxParallel, renderTimeout: config.renderTimeout,
+                                beforeRender: config.beforeRender, logger: logger)
         let service = Service(
             config: config, layout: layout, store: store,
             media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: http, logger: logger),
@@ -69,6 +70,13 @@ public enum Emulator {
         let hostPart = config.host.contains(":") && !config.host.hasPrefix("[") ? "[\(config.host)]" : config.host
         let base = "http://\(hostPart):\(port)"
         service.boundBase.value = base
+
+        // An expired session's video and crops are no use to anyone: free the disk. The row
+        // stays, so a late create still hears "expired" rather than "not found".
+        for session in (try? await store.expiredSessions(now: IDs.nowMs())) ?? [] {
+            try? FileManager.default.removeItem(at: layout.sessionPrivate(session.id))
+            try? FileManager.default.removeItem(at: layout.sessionFiles(session.id))
+        }
 
         // Whatever a previous run left submitted or processing runs again, oldest first.
         let unfinished = try await store.unfinished()

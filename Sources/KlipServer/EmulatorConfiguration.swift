@@ -31,6 +31,8 @@ public struct EmulatorConfiguration: Sendable {
     var beforeRender: (@Sendable (String) async -> Void)? = nil
     /// Callback retry delays; the first delivery is immediate.
     var callbackRetryDelays: [Duration] = [.milliseconds(500), .seconds(2), .seconds(5)]
+    /// A render that runs longer fails its task (a stuck one would otherwise hold a slot forever).
+    var renderTimeout: Duration = .seconds(1800)
     /// Per delivery attempt (connecting included: an unreachable receiver is retried until then).
     var callbackTimeout: Duration = .seconds(10)
 

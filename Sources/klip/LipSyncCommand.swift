@@ -31,22 +31,25 @@ struct LipSyncCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Everything that can be checked is checked before a backend is started.
+        var facts: AudioFacts?
+        var soundFile: String?
+        if let audio {
+            let prepared = try await PreparedSound.prepare(audio)
+            if let note = prepared.note { stderrLine("klip: \(note)") }
+            soundFile = prepared.soundFile
+            facts = prepared.facts
+        }
+        let request = LipSyncRequest(
+            sessionID: session,
+            faceChoose: [FaceChoose(faceID: face, audioID: audioID, soundFile: soundFile,
+                                    soundStartTime: start, soundEndTime: end, soundInsertTime: insert,
+                                    soundVolume: volume, originalAudioVolume: originalVolume)],
+            externalTaskID: externalID, callbackURL: callback)
+        try Preflight.check(request, facts: PreflightFacts(audio: facts))
+
         let backend = try backend.makeBackend()
         let (created, finished) = try await backend.run { client -> (LipSyncTask, LipSyncTask?) in
-            var facts: AudioFacts?
-            var soundFile: String?
-            if let audio {
-                let prepared = try await client.prepareSound(audio)
-                if let note = prepared.note { stderrLine("klip: \(note)") }
-                soundFile = prepared.soundFile
-                facts = prepared.facts
-            }
-            let request = LipSyncRequest(
-                sessionID: session,
-                faceChoose: [FaceChoose(faceID: face, audioID: audioID, soundFile: soundFile,
-                                        soundStartTime: start, soundEndTime: end, soundInsertTime: insert,
-                                        soundVolume: volume, originalAudioVolume: originalVolume)],
-                externalTaskID: externalID, callbackURL: callback)
             let task = try await client.createLipSync(request, audio: facts)
             guard wait else { return (task, nil) }
             stderrLine("klip: task \(task.taskID) \(task.taskStatus); waiting")

@@ -4,16 +4,20 @@ import Foundation
 // Credentials are read once and removed from the environment before anything else runs,
 // so no child process and no script's os.getenv can see them.
 let credentials = EnvironmentCredentials.captureAndScrub()
-setvbuf(stdout, nil, _IOLBF, 0)
 
-do {
-    var command = try Klip.parseAsRoot()
-    if var async = command as? any AsyncParsableCommand {
-        try await async.run()
-    } else {
-        try command.run()
+/// Parses and runs a command; the exit status follows CLIExit's rules.
+func runKlip() async -> Int32 {
+    do {
+        var command = try Klip.parseAsRoot()
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
+        return 0
+    } catch {
+        return CLIExit.report(error)
     }
-    exit(0)
-} catch {
-    exit(CLIExit.report(error))
 }
+
+exit(await runKlip())

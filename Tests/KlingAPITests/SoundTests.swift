@@ -39,7 +39,7 @@ let offline = KlingClient(configuration: KlingConfiguration(baseURL: URL(string:
         #expect(prepared.note?.contains("converted voice.mp4 to mp3") == true)
         let decoded = try #require(Data(base64Encoded: prepared.soundFile))
         let out = dir.appendingPathComponent("sent.mp3").path
-        FileManager.default.createFile(atPath: out, contents: decoded)
+        #expect(FileManager.default.createFile(atPath: out, contents: decoded))
         let info = try await MediaProbe.probe(out)
         #expect(info.formatName == "mp3")
         #expect(info.video == nil)

@@ -65,7 +65,7 @@ struct ValidationTests {
         let sound = try await base64Sound()
         let shortSound = try Data(contentsOf: root.appendingPathComponent("short.mp3")).base64EncodedString()
         try await withEmulator({ $0.mediaRoots = [root.path] }) { server in
-            let (session, faces) = try await server.identify(root.appendingPathComponent("face.mp4").path)
+            let (session, faces) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
             let faceID = try #require(faces.first?["face_id"] as? String)
             func body(_ choice: [String: Any] = [:], extra: [String: Any] = [:], faceID id: String? = nil) -> [String: Any] {
                 TestEmulator.createBody(session: session, sound: sound, faceID: id ?? faceID, extra: extra, choice: choice)
@@ -84,8 +84,9 @@ struct ValidationTests {
                 (body(["audio_id": "a1"]), "face_choose[0].sound_file", "not both"),
                 (body(["sound_end_time": 5000]), "face_choose[0].sound_end_time", "past the end of the audio"),
                 (body(["sound_end_time": 1500]), "face_choose[0].sound_end_time", "2000"),
-                (body(["sound_insert_time": 1900]), "face_choose[0].sound_insert_time", "video's end"),
+                (body(["sound_insert_time": 7900]), "face_choose[0].sound_insert_time", "video's end"),
                 (body(["sound_insert_time": -1]), "face_choose[0].sound_insert_time", nil),
+                (body(["sound_insert_time": 9000]), "face_choose[0].sound_insert_time", "overlap"),
                 (body(["sound_start_time": -5]), "face_choose[0].sound_start_time", nil),
                 (body(["sound_volume": 3]), "face_choose[0].sound_volume", "[0, 2]"),
                 (body(["original_audio_volume": -1]), "face_choose[0].original_audio_volume", "[0, 2]"),
@@ -94,11 +95,12 @@ struct ValidationTests {
                 (two, "face_choose", "exactly one"),
                 (body(["sound_file": shortSound]), "face_choose[0].sound_file", "2 to 60 s"),
                 (body(["sound_file": "!!!not base64!!!"]), "face_choose[0].sound_file", nil),
+                (body(["sound_file": Data(count: 5 * 1024 * 1024 + 1).base64EncodedString()]), "face_choose[0].sound_file", "5 MB"),
                 (body(["sound_file": Data("not audio at all".utf8).base64EncodedString()]), "face_choose[0].sound_file", "audio"),
                 (body(["sound_file": "file:///etc/passwd"]), "face_choose[0].sound_file", "outside"),
                 (body(["sound_file": "file://" + root.path + "/../../etc/passwd"]), "face_choose[0].sound_file", "outside"),
                 (body(["sound_file": "file://" + root.path + "/short.mp3"]), "face_choose[0].sound_file", "2 to 60 s"),
-                (body(["sound_file": "file://" + root.path + "/face.mp4"]), "face_choose[0].sound_file", "mp4"),
+                (body(["sound_file": "file://" + root.path + "/one-face.mp4"]), "face_choose[0].sound_file", "mp4"),
                 (body(extra: ["callback_url": "ftp://example.com"]), "callback_url", nil),
                 (body(extra: ["session_id": ""]), "session_id", nil),
                 (body(extra: ["session_id": 12]), "session_id", nil),
@@ -110,7 +112,7 @@ struct ValidationTests {
 
             // A sound file inside the media root is fine; then its external id cannot be reused.
             let external = "job-\(UUID().uuidString)"
-            let ok = try await server.create(body(["sound_file": "file://" + root.path + "/sound.mp3"], extra: ["external_task_id": external]))
+            let ok = try await server.create(body(["sound_file": "file://" + root.path + "/speech.wav"], extra: ["external_task_id": external]))
             #expect(ok.code == 0, "\(ok.message)")
             let again = try await server.create(body(extra: ["external_task_id": external]))
             expect1201(again, naming: "external_task_id", "unique")
@@ -121,14 +123,29 @@ struct ValidationTests {
         }
     }
 
-    @Test func anExpiredSessionIs1203() async throws {
+    @Test func anExpiredSessionIs1203AndItsFilesGoAtTheNextStart() async throws {
         let root = try await mediaRoot()
         let sound = try await base64Sound()
-        try await withEmulator({ $0.mediaRoots = [root.path]; $0.sessionLifetime = .milliseconds(300) }) { server in
-            let (session, _) = try await server.identify(root.appendingPathComponent("face.mp4").path)
+        let state = try temporaryDirectory()
+        let configure: (inout EmulatorConfiguration) -> Void = {
+            $0.stateDirectory = state.path
+            $0.mediaRoots = [root.path]
+            $0.sessionLifetime = .milliseconds(300)
+        }
+        var session = ""
+        try await withEmulator(configure) { server in
+            (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
             try await Task.sleep(for: .milliseconds(400))
             let answer = try await server.create(TestEmulator.createBody(session: session, sound: sound))
             #expect(answer.status == 404)
+            #expect(answer.code == 1203)
+            #expect(answer.message.contains("expired"))
+        }
+        let videoDir = state.appendingPathComponent("private/sessions/\(session)")
+        #expect(FileManager.default.fileExists(atPath: videoDir.path))
+        try await withEmulator(configure) { server in
+            #expect(!FileManager.default.fileExists(atPath: videoDir.path))
+            let answer = try await server.create(TestEmulator.createBody(session: session, sound: sound), prefix: "/kling/v1")
             #expect(answer.code == 1203)
             #expect(answer.message.contains("expired"))
         }

@@ -16,7 +16,7 @@ struct WorkTests {
         let receiver = try await LocalServer()
         do {
             try await withEmulator({ $0.mediaRoots = [root.path]; $0.webhookSecret = Self.secret }) { server in
-                let (session, _) = try await server.identify(root.appendingPathComponent("face.mp4").path)
+                let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
                 let created = try await server.create(TestEmulator.createBody(
                     session: session, sound: sound,
                     extra: ["callback_url": receiver.base + "/hook?token=abc", "external_task_id": "cb-1"]))
@@ -63,7 +63,7 @@ struct WorkTests {
         let receiver = try await LocalServer(failing: true)
         do {
             try await withEmulator({ $0.mediaRoots = [root.path]; $0.renderMode = .none }) { server in
-                let (session, _) = try await server.identify(root.appendingPathComponent("face.mp4").path)
+                let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
                 let unreachable = try await server.create(TestEmulator.createBody(
                     session: session, sound: sound, extra: ["callback_url": "http://127.0.0.1:1/hook"]))
                 let failing = try await server.create(TestEmulator.createBody(
@@ -89,7 +89,7 @@ struct WorkTests {
         let root = try await mediaRoot()
         let sound = try await base64Sound()
         try await withEmulator({ $0.mediaRoots = [root.path]; $0.maxParallel = 1; $0.beforeRender = holdRenders }) { server in
-            let (session, _) = try await server.identify(root.appendingPathComponent("face.mp4").path)
+            let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
             let first = try await server.create(TestEmulator.createBody(session: session, sound: sound))
             #expect(first.code == 0, "\(first.message)")
             let second = try await server.create(TestEmulator.createBody(session: session, sound: sound), prefix: "/kling/v1")
@@ -107,7 +107,7 @@ struct WorkTests {
         let taskID: String
         let createdAt: Int
         do {
-            let (session, _) = try await first.identify(root.appendingPathComponent("face.mp4").path)
+            let (session, _) = try await first.identify(root.appendingPathComponent("one-face.mp4").path)
             let created = try await first.create(TestEmulator.createBody(session: session, sound: sound))
             taskID = try #require(created.data?["task_id"] as? String, "\(created.message)")
             createdAt = try #require(created.data?["created_at"] as? Int)
@@ -132,6 +132,49 @@ struct WorkTests {
             let url = try #require(((done["task_result"] as? [String: Any])?["videos"] as? [[String: Any]])?.first?["url"] as? String)
             #expect(url.hasPrefix(second.base))
             #expect(try await call(.GET, url).status == 200)
+        }
+    }
+}
+
+@Suite("Render failures")
+struct RenderFailureTests {
+    @Test func mediaBrokenBeforeTheRenderFailsTheTaskWithAMessage() async throws {
+        let root = try await mediaRoot()
+        let sound = try await base64Sound()
+        let state = try temporaryDirectory()
+        // Stands for media that turns bad after validation: the session's video is truncated
+        // just before the render starts.
+        let breakVideo: @Sendable (String) async -> Void = { _ in
+            let sessions = state.appendingPathComponent("private/sessions")
+            for dir in (try? FileManager.default.contentsOfDirectory(atPath: sessions.path)) ?? [] {
+                let video = sessions.appendingPathComponent(dir).appendingPathComponent("video.mp4")
+                try? Data("not a video".utf8).write(to: video)
+            }
+        }
+        try await withEmulator({ $0.stateDirectory = state.path; $0.mediaRoots = [root.path]; $0.beforeRender = breakVideo }) { server in
+            let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
+            let created = try await server.create(TestEmulator.createBody(session: session, sound: sound))
+            let id = try #require(created.data?["task_id"] as? String, "\(created.message)")
+            let done = try await server.waitForTask(id)
+            #expect(done["task_status"] as? String == "failed")
+            #expect((done["task_status_msg"] as? String ?? "").contains("video.mp4"))
+            #expect(done["task_result"] == nil)
+            // A failed task frees its slot.
+            let list = try await call(.GET, server.url("/videos/advanced-lip-sync"))
+            #expect(list.dataArray?.first?["task_status"] as? String == "failed")
+        }
+    }
+
+    @Test func aRenderOverTheTimeoutFailsTheTask() async throws {
+        let root = try await mediaRoot()
+        let sound = try await base64Sound()
+        try await withEmulator({ $0.mediaRoots = [root.path]; $0.renderTimeout = .milliseconds(20) }) { server in
+            let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
+            let created = try await server.create(TestEmulator.createBody(session: session, sound: sound))
+            let id = try #require(created.data?["task_id"] as? String, "\(created.message)")
+            let done = try await server.waitForTask(id)
+            #expect(done["task_status"] as? String == "failed")
+            #expect((done["task_status_msg"] as? String ?? "").contains("took longer than"))
         }
     }
 }

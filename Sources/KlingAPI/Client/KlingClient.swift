@@ -54,8 +54,9 @@ public final class KlingClient: Sendable {
     // MARK: advanced-lip-sync
 
     /// Probes, converts if needed, and Base64-encodes a local audio file; a URL passes through.
+    /// Needs no request, so it is also available as `PreparedSound.prepare(_:)`.
     public func prepareSound(_ pathOrURL: String) async throws(KlingError) -> PreparedSound {
-        try await SoundPreparer.prepare(pathOrURL, field: "face_choose[0].sound_file")
+        try await PreparedSound.prepare(pathOrURL)
     }
 
     /// Checks every rule it can (with `audio`'s facts, the faces of sessions this client

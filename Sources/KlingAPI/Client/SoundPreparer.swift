@@ -9,6 +9,11 @@ public struct PreparedSound: Sendable, Equatable {
     public var facts: AudioFacts?
     /// Set when the file was converted, saying from what to what and why.
     public var note: String?
+
+    /// Probes, converts if needed, and Base64-encodes a local audio file; a URL passes through.
+    public static func prepare(_ pathOrURL: String) async throws(KlingError) -> PreparedSound {
+        try await SoundPreparer.prepare(pathOrURL, field: "face_choose[0].sound_file")
+    }
 }
 
 /// Turns a local audio file into what Kling accepts: mp3/wav/m4a/aac, at most 5 MB,

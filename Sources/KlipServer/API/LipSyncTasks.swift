@@ -132,6 +132,11 @@ extension Service {
             name = "the Base64 sound_file"
         }
 
+        // Size first: an oversized file is refused for its size, whatever it contains.
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)?.intValue ?? 0
+        if bytes > KlingLimits.audioMaxBytes {
+            throw .invalidParameter(field, "\(name) is \(bytes) bytes; the limit is 5 MB")
+        }
         let info: MediaInfo
         do { info = try await MediaProbe.probe(source) } catch {
             throw .invalidParameter(field, "\(name) is not readable as audio")
@@ -139,7 +144,6 @@ extension Service {
         guard info.audio != nil, let duration = info.audioDurationMs else {
             throw .invalidParameter(field, "\(name) has no audio stream")
         }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)?.intValue ?? 0
         let resolvedFormat = format ?? Self.audioFormat(info)
         let facts = AudioFacts(durationMs: duration, bytes: bytes, format: resolvedFormat, name: name)
         do { try Preflight.check(facts, at: field) } catch { throw APIFailure.invalidParameter(error) }

@@ -62,8 +62,10 @@ struct MediaInput: Sendable {
                 }
             }
         case let .remote(url):
+            // Keep the URL's extension: Kling judges media by it. Without one, the file gets
+            // none, and the container decides.
             let ext = Self.fileExtension(url.path)
-            let destination = directory.appendingPathComponent("\(baseName).\(ext)")
+            let destination = directory.appendingPathComponent(ext == "bin" ? baseName : "\(baseName).\(ext)")
             try await download(url, to: destination, field: field, limit: limit, limitText: limitText)
             return destination.path
         }

@@ -97,6 +97,14 @@ struct Store: Sendable {
         }
     }
 
+    /// Expired sessions no unfinished task still needs.
+    func expiredSessions(now: Int64) async throws -> [SessionRecord] {
+        try await db.read { db in
+            let busy = Set(try String.fetchAll(db, sql: "SELECT DISTINCT sessionID FROM task WHERE status IN ('submitted', 'processing')"))
+            return try SessionRecord.filter(Column("expiresAt") <= now).fetchAll(db).filter { !busy.contains($0.id) }
+        }
+    }
+
     /// Sets a task's status; returns the updated task (nil when it is gone).
     func update(_ id: String, status: String, message: String, resultDurationMs: Int? = nil) async throws -> TaskRecord? {
         try await db.write { db in

@@ -13,6 +13,7 @@ actor TaskRunner {
     private let renderer: LipSyncRenderer
     private let renderMode: RenderMode
     private let limit: Int
+    private let renderTimeout: Duration
     private let beforeRender: (@Sendable (String) async -> Void)?
     private let logger: Logger
     private var pending: [String] = []
@@ -20,7 +21,8 @@ actor TaskRunner {
     private var stopped = false
 
     init(store: Store, layout: StateLayout, callbacks: CallbackSender, renderMode: RenderMode, limit: Int,
-         beforeRender: (@Sendable (String) async -> Void)?, logger: Logger) {
+         renderTimeout: Duration, beforeRender: (@Sendable (String) async -> Void)?, logger: Logger) {
+        self.renderTimeout = renderTimeout
         self.store = store
         self.layout = layout
         self.callbacks = callbacks
@@ -82,7 +84,7 @@ actor TaskRunner {
                 soundVolume: task.soundVolume, originalVolume: task.originalVolume,
                 face: face, outputPath: output.appendingPathComponent("output.mp4").path)
             let started = ContinuousClock.now
-            let facts = try await renderer.render(request)
+            let facts = try await render(request)
             if Task.isCancelled { return }
             let message = renderMode == .none
                 ? "render mode none: no lip sync was rendered; the result is the input video"
@@ -96,6 +98,26 @@ actor TaskRunner {
             if let engine = error as? EngineError { message = engine.description } else { message = "\(error)" }
             logger.info("task failed", metadata: ["task_id": "\(id)", "reason": "\(message)"])
             await transition(id, to: "failed", message: message)
+        }
+    }
+
+    struct RenderTimeout: Error, CustomStringConvertible {
+        var limit: Duration
+        var description: String { "the render took longer than \(limit) and was stopped" }
+    }
+
+    /// The render, raced against `renderTimeout`; the loser is cancelled (which ends ffmpeg).
+    private func render(_ request: RenderRequest) async throws -> VideoFacts {
+        let renderer = self.renderer, limit = renderTimeout
+        return try await withThrowingTaskGroup(of: VideoFacts.self) { group in
+            group.addTask { try await renderer.render(request) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw RenderTimeout(limit: limit)
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            return first
         }
     }
 
