@@ -29,7 +29,10 @@ typedef struct klip_state {
     char *error; size_t error_len;
     int *arg_refs; int n_arg_refs, cap_arg_refs;
     int *dead_refs; int n_dead_refs, cap_dead_refs;
+    long enc_nodes; // values encoded for the current call: a DAG of shared tables is bounded
 } klip_state;
+
+#define MAX_ENCODED_NODES 2000000
 
 static char SENTINEL; // the value a binding yields to the scheduler
 static const char *HANDLE_MT = "klip.handle";
@@ -224,6 +227,7 @@ static void enc_ref(lua_State *L, buffer *b, int idx) {
 
 static void encode_value(lua_State *L, buffer *b, int idx, int depth) {
     idx = lua_absindex(L, idx);
+    if (++S_of(L)->enc_nodes > MAX_ENCODED_NODES) luaL_error(L, "argument too large (more than %d values)", MAX_ENCODED_NODES);
     switch (lua_type(L, idx)) {
     case LUA_TNIL: enc_byte(L, b, KLIP_V_NIL); break;
     case LUA_TBOOLEAN: enc_byte(L, b, lua_toboolean(L, idx) ? KLIP_V_TRUE : KLIP_V_FALSE); break;
@@ -405,6 +409,7 @@ static int trampoline(lua_State *L) {
     }
     free_dead_refs(L);
     S->in.len = 0;
+    S->enc_nodes = 0;
     int n = lua_gettop(L);
     for (int i = 1; i <= n; i++) encode_value(L, &S->in, i, 0);
     S->out.len = 0;
@@ -754,6 +759,7 @@ static int p_encode_ref(lua_State *L) {
     lua_settop(L, 0);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     S->out.len = 0;
+    S->enc_nodes = 0;
     // A packed result table {n=..., ...} becomes its values; anything else, one value.
     if (lua_type(L, 1) == LUA_TTABLE && lua_getfield(L, 1, "n") == LUA_TNUMBER) {
         lua_Integer n = lua_tointeger(L, -1);
