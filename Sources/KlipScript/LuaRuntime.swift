@@ -37,8 +37,6 @@ enum Event: Sendable {
     case completed(thread: Int, token: Int, outcome: Outcome)
     /// Call a Lua function (registry ref) with a value, in a new coroutine (`on_status`).
     case callback(function: Int32, argument: LuaValue)
-    case taskStatus(taskID: String, status: String)
-    case taskCreated(taskID: String, externalTaskID: String?, status: String)
     case interrupt
     /// A registry reference the Swift side kept (an `on_status` function) is no longer needed.
     case release(Int32)
@@ -273,10 +271,6 @@ final class LuaRuntime {
             ready.append((t, outcome.resumeBytes))
         case let .callback(function, argument):
             startCallback(function: function, argument: argument)
-        case let .taskStatus(taskID, status):
-            context.progress.update(taskID: taskID, status: status)
-        case let .taskCreated(taskID, ext, status):
-            context.progress.created(taskID: taskID, externalTaskID: ext, status: status)
         case .interrupt:
             if stop == nil { interrupted() }
         case let .release(ref):
