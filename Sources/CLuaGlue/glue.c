@@ -447,7 +447,6 @@ static int finish_call(lua_State *L, int r) {
     return got;
 }
 
-int klip_register(lua_State *L, const char *name, int binding, int flags);
 
 // ---- Handles of spawned coroutines ----------------------------------------------------
 static int handle_gc(lua_State *L) {
@@ -530,20 +529,22 @@ static int p_register(lua_State *L) {
     const char *name = lua_touserdata(L, 1);
     int binding = (int)lua_tointeger(L, 2);
     int flags = (int)lua_tointeger(L, 3);
+    const char *display = lua_touserdata(L, 4);
     lua_getfield(L, LUA_REGISTRYINDEX, "klip.bindings");
     lua_pushinteger(L, binding);
     lua_pushinteger(L, flags);
-    lua_pushstring(L, name);
+    lua_pushstring(L, display ? display : name);
     lua_pushcclosure(L, trampoline, 3);
     lua_setfield(L, -2, name);
     return 0;
 }
-int klip_register(lua_State *L, const char *name, int binding, int flags) {
+int klip_register(lua_State *L, const char *name, const char *display, int binding, int flags) {
     lua_pushcfunction(L, p_register);
     lua_pushlightuserdata(L, (void *)name);
     lua_pushinteger(L, binding);
     lua_pushinteger(L, flags);
-    return status_from_pcall(L, lua_pcall(L, 3, 0, 0));
+    lua_pushlightuserdata(L, (void *)display);
+    return status_from_pcall(L, lua_pcall(L, 4, 0, 0));
 }
 
 typedef struct chunk_args {

@@ -117,7 +117,7 @@ final class LuaRuntime {
         klip_set_cpu_limit(L, options.effectiveCPULimit ?? 0)
         guard klip_open(L) == LUA_OK else { throw ScriptFailure(lastError) }
         for (i, b) in bindings.enumerated() {
-            guard klip_register(L, b.name, Int32(i), b.waits ? KLIP_BINDING_WAITS : 0) == LUA_OK else {
+            guard klip_register(L, b.name, Self.displayName(b.name), Int32(i), b.waits ? KLIP_BINDING_WAITS : 0) == LUA_OK else {
                 throw ScriptFailure(lastError)
             }
         }
@@ -128,6 +128,15 @@ final class LuaRuntime {
             }
         }
         guard status == LUA_OK else { throw ScriptFailure("klip prelude: " + lastError) }
+    }
+
+    /// How a script knows the binding: `wait`, `kling.sleep`.
+    static func displayName(_ name: String) -> String {
+        switch name {
+        case "identify", "lipsync": return name
+        case "wait_tasks", "join": return "wait"
+        default: return "kling." + name
+        }
     }
 
     /// Compiles the script (text mode) into the main coroutine.

@@ -109,7 +109,7 @@ import Testing
         """)
         #expect(r.status == 0, "\(r.message)")
         #expect(r.values.first == .bool(false))
-        #expect(r.values.count > 1 && r.values[1].stringValue?.contains("cannot be called here") == true, "\(r.values)")
+        #expect(r.values.count > 1 && r.values[1].stringValue?.contains("kling.sleep waits, and cannot be called here") == true, "\(r.values)")
         #expect(r.values.count > 2 && r.values[2] == .bool(false))
     }
 

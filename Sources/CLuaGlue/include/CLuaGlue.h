@@ -78,8 +78,8 @@ void klip_stdout_linebuffered(void);
 const char *klip_last_error(lua_State *L, size_t *len);
 /// Opens the standard libraries and leaves the bindings table in the registry.
 int klip_open(lua_State *L);
-/// bindings[name] = trampoline(binding, flags)
-int klip_register(lua_State *L, const char *name, int binding, int flags);
+/// bindings[name] = trampoline(binding, flags); `display` names it in errors.
+int klip_register(lua_State *L, const char *name, const char *display, int binding, int flags);
 /// Loads `code` in text mode as chunk `chunkname` and calls it with (bindings, options...)
 /// where options are the encoded values; runs on the main thread (no yields).
 int klip_run_prelude(lua_State *L, const char *code, size_t len, const char *chunkname,
