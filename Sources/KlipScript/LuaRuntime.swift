@@ -354,6 +354,7 @@ final class LuaRuntime {
         let result = bindings[binding].body(self, values)
         switch result {
         case let .values(vs):
+            if vs.isEmpty { return 0 } // the trampoline emptied the output buffer
             let bytes = LuaCodec.encode(vs)
             return output(bytes) ? Int32(vs.count) : outOfMemory()
         case let .encoded(n, bytes):

@@ -82,6 +82,9 @@ public actor ScriptRunner {
     private func source() throws(ScriptFailure) -> ([UInt8], String) {
         switch options.source {
         case let .code(code): return (Array(code.utf8), "=(command line)")
+        case .file("-"):
+            // `klip run -`: the script comes from standard input, as with `lua -`.
+            return ([UInt8](FileHandle.standardInput.readDataToEndOfFile()), "=stdin")
         case let .file(path):
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ScriptFailure("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))
