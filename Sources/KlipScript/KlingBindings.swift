@@ -259,7 +259,7 @@ extension ScriptContext {
             return .error(ScriptError(kind: "network", message: "no API backend is configured for this run"))
         }
         do {
-            let client = try await backend.client()
+            let client = try await clients.client(from: backend)
             return .values(try await body(client))
         } catch let e as KlingError {
             return .error(ScriptError(e))
@@ -374,6 +374,22 @@ actor SoundCache {
         entries[key] = task
         do { return try await task.value } catch {
             entries[key] = nil
+            throw error
+        }
+    }
+}
+
+/// One client per run, whatever the backend does when many coroutines ask at once: the
+/// first request makes it (and starts the emulator), the others wait for that one.
+actor ClientCache {
+    private var making: Task<KlingClient, any Error>?
+
+    func client(from backend: any ScriptBackend) async throws -> KlingClient {
+        if let making { return try await making.value }
+        let task = Task { try await backend.client() }
+        making = task
+        do { return try await task.value } catch {
+            making = nil // a later call may try again
             throw error
         }
     }

@@ -196,4 +196,34 @@ func runScript(_ code: String, backend: EmulatorBackend, lines: Lines = Lines())
         #expect(r.status == 0, "\(r.message)")
         #expect(r.values == [.string("succeed"), .string("from spawn"), .bool(true), .string("succeed"), .string("succeed")])
     }
+
+    /// Coroutines that need the API at the same moment share one client (one emulator).
+    @Test func concurrentFirstCallsMakeOneClient() async throws {
+        let backend = try await EmulatorBackend.start(render: false)
+        defer { Task { await backend.running.stop() } }
+        let counter = Counter()
+        let counting = CountingBackend(inner: backend, counter: counter)
+        let options = ScriptOptions(source: .code("""
+        local hs = {}
+        for i = 1, 3 do hs[i] = kling.spawn(identify, "\(media)/one-face.mp4") end
+        local ss = wait(hs)
+        return #ss[1].faces, #ss[3].faces
+        """), diagnostics: { _ in }, liveProgress: false)
+        let r = await ScriptRunner(options: options, backend: counting).run()
+        #expect(r.exitStatus == 0, "\(r.errorMessage ?? "")")
+        #expect(r.values == [.int(1), .int(1)])
+        #expect(counter["client"] == 1)
+    }
+}
+
+final class CountingBackend: ScriptBackend {
+    let name = "local"
+    let inner: EmulatorBackend
+    let counter: Counter
+    init(inner: EmulatorBackend, counter: Counter) { self.inner = inner; self.counter = counter }
+    func client() async throws -> KlingClient {
+        counter.bump("client")
+        try await Task.sleep(for: .milliseconds(200)) // like starting an emulator
+        return inner.kling
+    }
 }

@@ -58,6 +58,20 @@ local function pick(session, how)
   return best
 end
 
+-- Kling runs a limited number of tasks at once per account (code 1303 past it). A create
+-- over the limit is retried here after a pause; any other error ends this row.
+local stamp = os.time()
+local function create(spec)
+  local delay = 2
+  while true do
+    local ok, task = pcall(lipsync, spec)
+    if ok then return task end
+    if type(task) ~= "table" or task.code ~= 1303 then error(task, 0) end
+    kling.sleep(delay)
+    delay = math.min(delay * 1.5, 15)
+  end
+end
+
 local function run(i, row)
   local session = session_for(row.video)
   local face = assert(pick(session, row.face or "longest"), "no face in " .. row.video)
@@ -65,10 +79,11 @@ local function run(i, row)
   local room = face.end_time - face.start_time
   local clip = math.max(2000, math.min(audio_ms, room))
   local insert = tonumber(row.insert) or face.start_time + math.max(0, room - clip) // 2
-  local task = lipsync{
+  local task = create{
     session = session, face = face, sound_file = row.audio,
     sound_start_time = 0, sound_end_time = clip, sound_insert_time = insert,
-    external_task_id = row.id,
+    -- Unique per account: it makes a create safe to retry after a lost answer.
+    external_task_id = row.id or ("batch-%d-%d"):format(stamp, i),
   }
   local result = wait(task)
   local path = kling.download(result, out_dir .. "/" .. (row.out or (i .. ".mp4")))
