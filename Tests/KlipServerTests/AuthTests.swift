@@ -91,4 +91,5 @@ struct AuthTests {
             _ = try await Emulator.start(config, logger: .init(label: "test"))
         }
     }
+
 }
