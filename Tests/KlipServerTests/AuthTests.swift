@@ -91,5 +91,4 @@ struct AuthTests {
             _ = try await Emulator.start(config, logger: .init(label: "test"))
         }
     }
-
 }
