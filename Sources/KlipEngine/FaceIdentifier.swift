@@ -40,10 +40,9 @@ public actor FaceIdentifier {
         }
         let detector = try await loadedDetector()
         let fps = video.fps > 0 ? video.fps : 25
-        let step = max(1, Int((fps / options.samplesPerSecond).rounded()))
         let durationMs = video.durationMs ?? info.durationMs
         let reader: FrameReader
-        do { reader = try FrameReader(path: videoPath, width: video.width, height: video.height, everyNthFrame: step) } catch {
+        do { reader = try FrameReader(path: videoPath, width: video.width, height: video.height) } catch {
             throw EngineError.from(error)
         }
         let options = self.options
@@ -51,8 +50,7 @@ public actor FaceIdentifier {
         do {
             result = try await withTaskCancellationHandler {
                 try await DedicatedThread.run(name: "klip-identify") {
-                    try Self.track(reader: reader, detector: detector, fps: fps, step: step,
-                                   durationMs: durationMs, options: options)
+                    try Self.track(reader: reader, detector: detector, fps: fps, durationMs: durationMs, options: options)
                 }
             } onCancel: {
                 reader.cancel()
@@ -80,27 +78,74 @@ public actor FaceIdentifier {
         var width: Int, height: Int, pixels: [UInt8]
     }
 
-    /// The blocking part: one pass over the sampled frames.
-    private static func track(reader: FrameReader, detector: FaceDetector, fps: Double, step: Int, durationMs: Int,
+    /// The blocking part: one pass over the frames. Every `step`-th frame is searched;
+    /// the frames in between are kept until the next searched frame and searched only
+    /// where a face appeared or disappeared, to find the exact frame it did.
+    private static func track(reader: FrameReader, detector: FaceDetector, fps: Double, durationMs: Int,
                               options: FaceTrackingOptions) throws -> (tracks: [FaceTrack], crops: [Crop]) {
         let width = reader.width, height = reader.height
         let scale = min(1, Double(options.detectionShortSide) / Double(min(width, height)))
-        var tracker = FaceTracker(options: options, stepMs: Int((Double(step) * 1000 / fps).rounded()))
+        let step = max(1, Int((fps / options.detectionsPerSecond).rounded()))
+        func time(_ frame: Int) -> Int { Int((Double(frame) * 1000 / fps).rounded()) }
+        func detect(_ pixels: [UInt8]) -> [DetectedFace] {
+            pixels.withUnsafeBytes { detector.detect(rgb: $0, width: width, height: height, scale: scale, threshold: options.threshold) }
+        }
+        func sample(_ face: DetectedFace, _ frame: Int) -> FaceSample {
+            FaceSample(timeMs: time(frame), x: face.x, y: face.y, width: face.width, height: face.height)
+        }
+
+        var tracker = FaceTracker(options: options, frameMs: Int((1000 / fps).rounded()))
         var best: [Int: (score: Double, crop: Crop)] = [:]
-        var frame: [UInt8] = []
-        var index = 0
-        while try reader.read(into: &frame) {
-            let timeMs = Int((Double(index * step) * 1000 / fps).rounded())
-            index += 1
-            let faces = frame.withUnsafeBytes {
-                detector.detect(rgb: $0, width: width, height: height, scale: scale, threshold: options.threshold)
-            }
-            let ids = tracker.add(timeMs: timeMs, faces: faces)
-            for (face, id) in zip(faces, ids) where face.score > (best[id]?.score ?? -.infinity) {
-                best[id] = (face.score, crop(frame, width: width, height: height, around: face))
+        var between: [(frame: Int, pixels: [UInt8])] = []
+        var spare: [[UInt8]] = []
+        var found: [Int: [DetectedFace]] = [:]  // detections in `between`, by frame
+        var seenLast: Set<Int> = []             // tracks seen in the previous searched frame
+        var pixels: [UInt8] = []
+        var frame = -1
+
+        // Follows a face through the kept frames while it stays in place.
+        func follow(_ id: Int, from box: FaceSample, through frames: [(frame: Int, pixels: [UInt8])]) {
+            var box = box
+            for (index, kept) in frames {
+                if found[index] == nil { found[index] = detect(kept) }
+                let overlaps = found[index]!.map { (face: $0, iou: FaceTracker.iou($0, box)) }.filter { $0.iou >= options.minIoU }
+                guard let hit = overlaps.max(by: { $0.iou < $1.iou }) else { return }
+                box = sample(hit.face, index)
+                tracker.insert(box, into: id)
             }
         }
+
+        while try reader.read(into: &pixels) {
+            frame += 1
+            if frame % step != 0 {
+                between.append((frame, pixels))
+                pixels = spare.popLast() ?? []
+                continue
+            }
+            let faces = detect(pixels)
+            let ids = tracker.add(timeMs: time(frame), faces: faces)
+            for (face, id) in zip(faces, ids) {
+                if tracker.activeTrack(id)?.samples.count == 1 {
+                    follow(id, from: sample(face, frame), through: between.reversed())
+                }
+                if face.score > (best[id]?.score ?? -.infinity) {
+                    best[id] = (face.score, crop(pixels, width: width, height: height, around: face))
+                }
+            }
+            let seen = Set(ids)
+            for id in seenLast.subtracting(seen) {
+                if let last = tracker.activeTrack(id)?.samples.last { follow(id, from: last, through: between) }
+            }
+            seenLast = seen
+            spare += between.map(\.pixels)
+            between.removeAll(keepingCapacity: true)
+            found.removeAll(keepingCapacity: true)
+        }
         try reader.close()
+        // Frames after the last searched one.
+        for id in seenLast {
+            if let last = tracker.activeTrack(id)?.samples.last { follow(id, from: last, through: between) }
+        }
         let (tracks, ids) = tracker.finish(durationMs: durationMs)
         return (tracks, ids.map { best[$0]!.crop })
     }

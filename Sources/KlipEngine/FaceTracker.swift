@@ -7,9 +7,10 @@ public struct FaceTrackingOptions: Sendable, Equatable {
     /// Frames are shrunk so their shorter side is this long before detection
     /// (360 = 640x360 for 720p): faces of ~160 px and up in 720p are found.
     public var detectionShortSide: Int = 360
-    /// Frames examined per second (ffmpeg skips the rest). At 25 fps this is every 2nd
-    /// frame: 80 ms between samples, so interval ends are within 40 ms of the truth.
-    public var samplesPerSecond: Double = 12.5
+    /// Frames searched for faces per second (at 25 fps: every 3rd frame). Where a face
+    /// appears or disappears between two searched frames, the frames in between are
+    /// searched too, so interval ends are frame-exact whatever this rate.
+    public var detectionsPerSecond: Double = 8.33
     /// A face must be seen in at least this many sampled frames.
     public var minSamples: Int = 3
     /// The same person after a longer gap gets a new track (Kling: 1 s).
@@ -26,20 +27,35 @@ struct FaceTracker {
     struct Track {
         var id: Int
         var samples: [FaceSample] = []
-        var bestScore: Double = -.infinity
+        /// Searched frames (not refinement frames) that saw this face.
+        var detections = 0
         var lastMs: Int { samples.last?.timeMs ?? 0 }
     }
 
     let options: FaceTrackingOptions
-    /// Time one sample stands for (the sampling step).
-    let stepMs: Int
+    /// Duration of one video frame: a face seen in a frame is there until the next one.
+    let frameMs: Int
     private(set) var active: [Track] = []
     private(set) var finished: [Track] = []
     private var nextID = 0
 
-    init(options: FaceTrackingOptions, stepMs: Int) {
+    init(options: FaceTrackingOptions, frameMs: Int) {
         self.options = options
-        self.stepMs = stepMs
+        self.frameMs = frameMs
+    }
+
+    /// The active track with this id, if any.
+    func activeTrack(_ id: Int) -> Track? { active.first { $0.id == id } }
+
+    /// Adds a refinement sample (from a frame between two searched frames) to a track,
+    /// before its first or after its last sample.
+    mutating func insert(_ sample: FaceSample, into id: Int) {
+        guard let t = active.firstIndex(where: { $0.id == id }) else { return }
+        if let first = active[t].samples.first, sample.timeMs < first.timeMs {
+            active[t].samples.insert(sample, at: 0)
+        } else if sample.timeMs > active[t].lastMs {
+            active[t].samples.append(sample)
+        }
     }
 
     /// Adds one sampled frame's detections; returns the track id each detection joined.
@@ -47,7 +63,7 @@ struct FaceTracker {
         // A track not seen for longer than the allowed gap can no longer continue.
         var keep: [Track] = []
         for track in active {
-            if timeMs - (track.lastMs + stepMs) > options.maxGapMs { finished.append(track) } else { keep.append(track) }
+            if timeMs - (track.lastMs + frameMs) > options.maxGapMs { finished.append(track) } else { keep.append(track) }
         }
         active = keep
 
@@ -77,7 +93,7 @@ struct FaceTracker {
                 t = active.count - 1
             }
             active[t].samples.append(FaceSample(timeMs: timeMs, x: face.x, y: face.y, width: face.width, height: face.height))
-            active[t].bestScore = max(active[t].bestScore, face.score)
+            active[t].detections += 1
             ids.append(active[t].id)
         }
         return ids
@@ -89,13 +105,12 @@ struct FaceTracker {
         finished.append(contentsOf: active)
         active = []
         let kept = finished
-            .filter { $0.samples.count >= options.minSamples }
+            .filter { $0.detections >= options.minSamples }
             .sorted { ($0.samples[0].timeMs, $0.samples[0].x) < ($1.samples[0].timeMs, $1.samples[0].x) }
         var tracks: [FaceTrack] = []
         for (index, track) in kept.enumerated() {
-            // A sample stands for the frames up to the next sample: the face is known to be
-            // there from the first sample to one step after the last.
-            let end = min(durationMs, track.lastMs + stepMs)
+            // Seen in its last frame: there until that frame ends.
+            let end = min(durationMs, track.lastMs + frameMs)
             tracks.append(FaceTrack(index: index, startMs: track.samples[0].timeMs, endMs: max(end, track.samples[0].timeMs),
                                     samples: track.samples))
         }

@@ -107,8 +107,14 @@ public struct LipSyncRenderer: Sendable {
                 writer.cancel()
             }
         } catch {
+            // Let both tools exit before removing the partial output: a dying ffmpeg may still
+            // be writing (or, with +faststart, reopening) it.
             reader.cancel()
             writer.cancel()
+            _ = try? await DedicatedThread.run(name: "klip-render-cleanup") {
+                try? reader.close()
+                try? writer.finish()
+            }
             try? FileManager.default.removeItem(atPath: request.outputPath)
             throw EngineError.from(error)
         }

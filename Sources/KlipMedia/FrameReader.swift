@@ -24,10 +24,10 @@ public final class FrameReader: @unchecked Sendable {
         self.everyNthFrame = everyNthFrame
         var filters: [String] = []
         if everyNthFrame > 1 { filters.append("select='not(mod(n\\,\(everyNthFrame)))'") }
-        // Always pin the size: a stream whose size differs from the probe would otherwise
+        // 0:V skips cover art. Always pin the size: a stream whose size differs from the probe would otherwise
         // desynchronise frame boundaries silently.
         filters.append("scale=\(width):\(height)\(scale ? ":flags=area" : "")")
-        let arguments = ["-nostdin", "-hide_banner", "-v", "error", "-noautorotate", "-i", path, "-map", "0:v:0",
+        let arguments = ["-nostdin", "-hide_banner", "-v", "error", "-noautorotate", "-i", path, "-map", "0:V:0",
                          "-vf", filters.joined(separator: ","), "-fps_mode", "passthrough",
                          "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
         process = try PipedProcess(tool: "ffmpeg", arguments: arguments, pipeStdin: false, pipeStdout: true)
