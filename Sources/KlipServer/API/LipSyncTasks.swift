@@ -32,6 +32,12 @@ extension Service {
             throw Self.duplicateExternalID(ext)
         }
 
+        // Cheap early answer for a client retrying 1303 with a large Base64 sound; the
+        // insert below re-checks atomically.
+        if try await store.activeCount() >= config.maxParallel {
+            throw APIFailure.tooManyParallel(config.maxParallel)
+        }
+
         let taskID = IDs.make()
         let taskDir = layout.taskPrivate(taskID)
         var keep = false
