@@ -53,7 +53,9 @@ public enum Emulator {
         let service = Service(
             config: config, layout: layout, store: store,
             media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: http, logger: logger),
-            faces: FaceIdentifierPool(size: config.maxParallel), runner: runner, callbacks: callbacks,
+            // Detection is CPU-bound and each detector holds ~100 MB: no more than the cores.
+            faces: FaceIdentifierPool(size: min(config.maxParallel, ProcessInfo.processInfo.activeProcessorCount)),
+            runner: runner, callbacks: callbacks,
             auth: Authenticator(apiKeys: config.apiKeys, accessKeys: config.accessKeys), logger: logger,
             boundBase: BoundBase("http://\(config.host):\(config.port)"))
 
