@@ -33,14 +33,9 @@ public actor FaceIdentifier {
     /// cropsDirectory as "face-<index>.jpg". Throws `EngineError.noFace` when no face is
     /// seen long enough, `.media` when the video cannot be read.
     public func identify(videoPath: String, cropsDirectory: URL) async throws -> [FaceTrack] {
-        let info: MediaInfo
-        do { info = try await MediaProbe.probe(videoPath) } catch { throw EngineError.from(error) }
-        guard let video = info.video, video.width > 0, video.height > 0 else {
-            throw EngineError.media("\(videoPath): has no video stream")
-        }
+        let video = try await DisplayedVideo.probe(videoPath)
         let detector = try await loadedDetector()
-        let fps = video.fps > 0 ? video.fps : 25
-        let durationMs = video.durationMs ?? info.durationMs
+        let fps = video.fps, durationMs = video.durationMs
         let reader: FrameReader
         do { reader = try FrameReader(path: videoPath, width: video.width, height: video.height) } catch {
             throw EngineError.from(error)
