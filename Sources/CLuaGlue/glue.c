@@ -29,7 +29,10 @@ typedef struct klip_state {
     char *error; size_t error_len;
     int *arg_refs; int n_arg_refs, cap_arg_refs;
     int *dead_refs; int n_dead_refs, cap_dead_refs;
+    long enc_nodes; // values encoded for the current call: a DAG of shared tables is bounded
 } klip_state;
+
+#define MAX_ENCODED_NODES 2000000
 
 static char SENTINEL; // the value a binding yields to the scheduler
 static const char *HANDLE_MT = "klip.handle";
@@ -74,9 +77,10 @@ static void klip_hook(lua_State *L, lua_Debug *ar) {
             kill = atomic_load(&S->kill);
         }
     }
-    if (kill == 1 || kill == 2) {
+    if (kill == 1 || kill == 2 || kill == 4) {
         lua_sethook(L, klip_hook, LUA_MASKCOUNT, 1);
         if (kill == 1) luaL_error(L, "interrupted");
+        if (kill == 4) luaL_error(L, "exit");
         char text[96];
         snprintf(text, sizeof text, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit);
         luaL_error(L, "%s", text);
@@ -116,6 +120,11 @@ void klip_interrupt(lua_State *L) {
     klip_state *S = S_of(L);
     int expected = 0;
     if (atomic_compare_exchange_strong(&S->kill, &expected, 1)) atomic_store(&S->reason, 1);
+}
+void klip_request_exit(lua_State *L) {
+    klip_state *S = S_of(L);
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&S->kill, &expected, 4)) atomic_store(&S->reason, 4);
 }
 int klip_kill_reason(lua_State *L) { return atomic_load(&S_of(L)->reason); }
 void klip_disarm(lua_State *L) {
@@ -218,6 +227,7 @@ static void enc_ref(lua_State *L, buffer *b, int idx) {
 
 static void encode_value(lua_State *L, buffer *b, int idx, int depth) {
     idx = lua_absindex(L, idx);
+    if (++S_of(L)->enc_nodes > MAX_ENCODED_NODES) luaL_error(L, "argument too large (more than %d values)", MAX_ENCODED_NODES);
     switch (lua_type(L, idx)) {
     case LUA_TNIL: enc_byte(L, b, KLIP_V_NIL); break;
     case LUA_TBOOLEAN: enc_byte(L, b, lua_toboolean(L, idx) ? KLIP_V_TRUE : KLIP_V_FALSE); break;
@@ -399,11 +409,16 @@ static int trampoline(lua_State *L) {
     }
     free_dead_refs(L);
     S->in.len = 0;
+    S->enc_nodes = 0;
     int n = lua_gettop(L);
     for (int i = 1; i <= n; i++) encode_value(L, &S->in, i, 0);
     S->out.len = 0;
     int r = S->cb.dispatch(S->cb.host, L, binding, S->in.data, S->in.len);
     release_arg_refs(L);
+    if (atomic_load(&S->kill) == 4) { // os.exit: stop here, and at every instruction after
+        lua_sethook(L, klip_hook, LUA_MASKCOUNT, 1);
+        return luaL_error(L, "exit");
+    }
     return finish_call(L, r);
 }
 
@@ -432,7 +447,6 @@ static int finish_call(lua_State *L, int r) {
     return got;
 }
 
-int klip_register(lua_State *L, const char *name, int binding, int flags);
 
 // ---- Handles of spawned coroutines ----------------------------------------------------
 static int handle_gc(lua_State *L) {
@@ -515,20 +529,22 @@ static int p_register(lua_State *L) {
     const char *name = lua_touserdata(L, 1);
     int binding = (int)lua_tointeger(L, 2);
     int flags = (int)lua_tointeger(L, 3);
+    const char *display = lua_touserdata(L, 4);
     lua_getfield(L, LUA_REGISTRYINDEX, "klip.bindings");
     lua_pushinteger(L, binding);
     lua_pushinteger(L, flags);
-    lua_pushstring(L, name);
+    lua_pushstring(L, display ? display : name);
     lua_pushcclosure(L, trampoline, 3);
     lua_setfield(L, -2, name);
     return 0;
 }
-int klip_register(lua_State *L, const char *name, int binding, int flags) {
+int klip_register(lua_State *L, const char *name, const char *display, int binding, int flags) {
     lua_pushcfunction(L, p_register);
     lua_pushlightuserdata(L, (void *)name);
     lua_pushinteger(L, binding);
     lua_pushinteger(L, flags);
-    return status_from_pcall(L, lua_pcall(L, 3, 0, 0));
+    lua_pushlightuserdata(L, (void *)display);
+    return status_from_pcall(L, lua_pcall(L, 4, 0, 0));
 }
 
 typedef struct chunk_args {
@@ -744,6 +760,7 @@ static int p_encode_ref(lua_State *L) {
     lua_settop(L, 0);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     S->out.len = 0;
+    S->enc_nodes = 0;
     // A packed result table {n=..., ...} becomes its values; anything else, one value.
     if (lua_type(L, 1) == LUA_TTABLE && lua_getfield(L, 1, "n") == LUA_TNUMBER) {
         lua_Integer n = lua_tointeger(L, -1);

@@ -1,3 +1,4 @@
+import CLuaGlue
 import Foundation
 import KlipMedia
 
@@ -23,6 +24,20 @@ extension LuaRuntime {
                 return .error(.argument("handle", "wait needs a handle from kling.spawn"))
             }
             return rt.joinResult(t)
+        }
+
+        // os.exit ends the run cleanly: pending <close> handlers run, in-flight work is
+        // cancelled, and the process exits with the status (pcall cannot catch it).
+        register("exit") { rt, args in
+            switch args.first ?? .nil {
+            case .nil, .bool(true): rt.exitStatus = 0
+            case .bool(false): rt.exitStatus = 1
+            case let v:
+                guard let code = v.integer else { return .error(.argument("code", "os.exit needs an integer, true or false")) }
+                rt.exitStatus = Int32(truncatingIfNeeded: code)
+            }
+            klip_request_exit(rt.L)
+            return .values([])
         }
 
         register("log") { rt, args in

@@ -62,15 +62,16 @@ enum LuaCodec {
             defer { at += 1 }
             return bytes[at]
         }
-        mutating func fixed<T: FixedWidthInteger>(_: T.Type) -> T? {
-            let size = MemoryLayout<T>.size
-            guard at + size <= bytes.count else { return nil }
-            var v: T = 0
-            withUnsafeMutableBytes(of: &v) { dst in
-                for i in 0..<size { dst[i] = bytes[at + i] }
-            }
-            at += size
-            return T(littleEndian: v)
+        // Plain loads, not a generic: debug builds do not specialise generics.
+        mutating func u32() -> UInt32? {
+            guard at + 4 <= bytes.count, let base = bytes.baseAddress else { return nil }
+            defer { at += 4 }
+            return UInt32(littleEndian: UnsafeRawPointer(base + at).loadUnaligned(as: UInt32.self))
+        }
+        mutating func u64() -> UInt64? {
+            guard at + 8 <= bytes.count, let base = bytes.baseAddress else { return nil }
+            defer { at += 8 }
+            return UInt64(littleEndian: UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self))
         }
     }
 
@@ -91,10 +92,10 @@ enum LuaCodec {
         case KLIP_V_NIL: return .nil
         case KLIP_V_FALSE: return .bool(false)
         case KLIP_V_TRUE: return .bool(true)
-        case KLIP_V_INT: return r.fixed(Int64.self).map { .int($0) }
-        case KLIP_V_DOUBLE: return r.fixed(UInt64.self).map { .double(Double(bitPattern: $0)) }
+        case KLIP_V_INT: return r.u64().map { .int(Int64(bitPattern: $0)) }
+        case KLIP_V_DOUBLE: return r.u64().map { .double(Double(bitPattern: $0)) }
         case KLIP_V_STRING:
-            guard let n = r.fixed(UInt32.self), r.at + Int(n) <= r.bytes.count else { return nil }
+            guard let n = r.u32(), r.at + Int(n) <= r.bytes.count else { return nil }
             let s = String(decoding: UnsafeBufferPointer(rebasing: r.bytes[r.at..<(r.at + Int(n))]), as: UTF8.self)
             r.at += Int(n)
             return .string(s)
@@ -106,8 +107,8 @@ enum LuaCodec {
                 pairs.append(.init(k, v))
             }
             return .table(pairs)
-        case KLIP_V_REF: return r.fixed(Int32.self).map { .ref($0) }
-        case KLIP_V_HANDLE: return r.fixed(UInt.self).map { .handle($0) }
+        case KLIP_V_REF: return r.u32().map { .ref(Int32(bitPattern: $0)) }
+        case KLIP_V_HANDLE: return r.u64().map { .handle(UInt($0)) }
         default: return nil
         }
     }

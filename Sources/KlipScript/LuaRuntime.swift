@@ -37,8 +37,6 @@ enum Event: Sendable {
     case completed(thread: Int, token: Int, outcome: Outcome)
     /// Call a Lua function (registry ref) with a value, in a new coroutine (`on_status`).
     case callback(function: Int32, argument: LuaValue)
-    case taskStatus(taskID: String, status: String)
-    case taskCreated(taskID: String, externalTaskID: String?, status: String)
     case interrupt
     /// A registry reference the Swift side kept (an `on_status` function) is no longer needed.
     case release(Int32)
@@ -75,6 +73,8 @@ final class LuaRuntime {
     /// Set when the run must end now: exit status and the message to print.
     private(set) var stop: (status: Int32, message: String?)?
     private(set) var mainResults: [LuaValue] = []
+    /// The status `os.exit` asked for.
+    var exitStatus: Int32 = 0
 
     init?(options: ScriptOptions, context: ScriptContext) {
         guard let L = klip_newstate(options.effectiveMemoryLimit.map { Int($0) } ?? 0) else { return nil }
@@ -117,7 +117,7 @@ final class LuaRuntime {
         klip_set_cpu_limit(L, options.effectiveCPULimit ?? 0)
         guard klip_open(L) == LUA_OK else { throw ScriptFailure(lastError) }
         for (i, b) in bindings.enumerated() {
-            guard klip_register(L, b.name, Int32(i), b.waits ? KLIP_BINDING_WAITS : 0) == LUA_OK else {
+            guard klip_register(L, b.name, Self.displayName(b.name), Int32(i), b.waits ? KLIP_BINDING_WAITS : 0) == LUA_OK else {
                 throw ScriptFailure(lastError)
             }
         }
@@ -128,6 +128,15 @@ final class LuaRuntime {
             }
         }
         guard status == LUA_OK else { throw ScriptFailure("klip prelude: " + lastError) }
+    }
+
+    /// How a script knows the binding: `wait`, `kling.sleep`.
+    static func displayName(_ name: String) -> String {
+        switch name {
+        case "identify", "lipsync": return name
+        case "wait_tasks", "join": return "wait"
+        default: return "kling." + name
+        }
     }
 
     /// Compiles the script (text mode) into the main coroutine.
@@ -204,7 +213,7 @@ final class LuaRuntime {
             t.report = lastError
             let kill = klip_kill_reason(L)
             if kill != 0 {
-                if kill == 1 { interrupted() } else {
+                if kill == 1 { interrupted() } else if kill == 4 { fail(status: exitStatus, message: nil) } else {
                     fail(status: 1, message: "klip: " + (t.report ?? "CPU limit exceeded"))
                 }
                 return
@@ -271,10 +280,6 @@ final class LuaRuntime {
             ready.append((t, outcome.resumeBytes))
         case let .callback(function, argument):
             startCallback(function: function, argument: argument)
-        case let .taskStatus(taskID, status):
-            context.progress.update(taskID: taskID, status: status)
-        case let .taskCreated(taskID, ext, status):
-            context.progress.created(taskID: taskID, externalTaskID: ext, status: status)
         case .interrupt:
             if stop == nil { interrupted() }
         case let .release(ref):
@@ -349,6 +354,7 @@ final class LuaRuntime {
         let result = bindings[binding].body(self, values)
         switch result {
         case let .values(vs):
+            if vs.isEmpty { return 0 } // the trampoline emptied the output buffer
             let bytes = LuaCodec.encode(vs)
             return output(bytes) ? Int32(vs.count) : outOfMemory()
         case let .encoded(n, bytes):

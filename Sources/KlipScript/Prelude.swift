@@ -147,6 +147,8 @@ os.getenv = function(name)
   return raw_getenv(name)
 end
 
+os.exit = B.exit
+
 -- Text mode only, everywhere a chunk can be loaded.
 local raw_load, raw_loadfile = load, loadfile
 load = function(chunk, name, mode, ...)
@@ -173,7 +175,7 @@ do
 end
 
 if opts.sandbox then
-  local keep_os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime }
+  local keep_os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime, exit = os.exit }
   io = nil
   os = keep_os
   debug = nil

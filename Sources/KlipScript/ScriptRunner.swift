@@ -33,6 +33,7 @@ public actor ScriptRunner {
         defer { latch.detach(); rt.close() }
         rt.registerCoreBindings()
         rt.registerKlingBindings()
+        rt.registerSheet()
         for b in extraBindings { rt.register(b.name, waits: b.waits, b.body) }
         do throws(ScriptFailure) {
             try rt.setUp(preludeOptions: preludeOptions())
@@ -55,7 +56,7 @@ public actor ScriptRunner {
         context.progress.clear()
         var status = rt.stop?.status ?? 0
         var message = rt.stop?.message
-        if status == 0 {
+        if rt.stop == nil {
             let reports = rt.unobservedReports
             if !reports.isEmpty {
                 status = 1
@@ -81,6 +82,9 @@ public actor ScriptRunner {
     private func source() throws(ScriptFailure) -> ([UInt8], String) {
         switch options.source {
         case let .code(code): return (Array(code.utf8), "=(command line)")
+        case .file("-"):
+            // `klip run -`: the script comes from standard input, as with `lua -`.
+            return ([UInt8](FileHandle.standardInput.readDataToEndOfFile()), "=stdin")
         case let .file(path):
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ScriptFailure("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))

@@ -80,3 +80,23 @@ import Testing
         #expect(r.values == [.bool(true), .string("local"), .bool(true), .bool(true)])
     }
 }
+
+@Suite struct ExitTests {
+    @Test func osExitEndsTheRunWithItsStatusAndRunsCloseHandlers() async {
+        let r = await run("""
+        closed = false
+        local h <close> = setmetatable({}, {__close = function() closed = true; kling.log("closed") end})
+        pcall(os.exit, 3)
+        kling.log("after exit")
+        """)
+        #expect(r.status == 3)
+        #expect(r.lines.all.contains("[(command line)] closed"))
+        #expect(!r.lines.text.contains("after exit"))
+    }
+
+    @Test func osExitTrueIsZero() async {
+        let r = await run("os.exit(true)")
+        #expect(r.status == 0)
+        #expect(r.message.isEmpty)
+    }
+}

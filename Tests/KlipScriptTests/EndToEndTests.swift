@@ -162,4 +162,38 @@ func runScript(_ code: String, backend: EmulatorBackend, lines: Lines = Lines())
         #expect(r.createdTasks.first?.externalTaskID?.hasPrefix("to-interrupt-") == true)
         #expect(lines.text.contains("tasks created by this run"))
     }
+
+    @Test func contactSheetOfTheFaces() async throws {
+        let backend = try await EmulatorBackend.start(render: false)
+        defer { Task { await backend.running.stop() } }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("klip-sheet-\(UUID().uuidString).png").path
+        let r = await runScript("""
+        local s = identify("\(media)/two-faces.mp4")
+        local path = kling.sheet(s, "\(out)")
+        local info = kling.probe(path)
+        return info.width, info.height
+        """, backend: backend)
+        #expect(r.status == 0, "\(r.message)")
+        #expect(r.values == [.int(480), .int(304)])
+    }
+
+    @Test func waitOnAMixedListOfTasksHandlesAndIds() async throws {
+        let backend = try await EmulatorBackend.start(render: false)
+        defer { Task { await backend.running.stop() } }
+        let r = await runScript("""
+        local s = identify("\(media)/one-face.mp4")
+        local function make(i)
+          return lipsync{session = s, face_id = s.faces[1].face_id, sound_file = "\(media)/speech.wav",
+            sound_start_time = 0, sound_end_time = 2000, sound_insert_time = i * 10, external_task_id = "mixed-" .. i .. "-" .. os.time()}
+        end
+        local t1 = make(1)
+        local h = kling.spawn(function() return "from spawn" end)
+        local t2 = make(2)
+        local rs = wait({t1, h, t2.task_id}, {interval = 0.2})
+        local again = wait(t1.task_id)
+        return rs[1].task_status, rs[2], rs[3].task_id == t2.task_id, again.task_status, kling.task(t2).task_status
+        """, backend: backend)
+        #expect(r.status == 0, "\(r.message)")
+        #expect(r.values == [.string("succeed"), .string("from spawn"), .bool(true), .string("succeed"), .string("succeed")])
+    }
 }

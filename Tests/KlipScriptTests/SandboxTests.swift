@@ -81,3 +81,20 @@ import Testing
         #expect(r.values == [.bool(true), .bool(true)], "\(r.message)")
     }
 }
+
+@Suite struct HostileArgumentTests {
+    @Test func sharedSubtablesCannotExplodeTheEncoding() async {
+        let r = await run("""
+        local t = {}
+        for i = 1, 40 do t = {a = t, b = t} end
+        local ok, err = pcall(kling.json.encode, t)
+        local cyc = {}; cyc.self = cyc
+        local ok2, err2 = pcall(kling.json.encode, cyc)
+        return ok, tostring(err), ok2
+        """)
+        #expect(r.status == 0, "\(r.message)")
+        #expect(r.values.first == .bool(false))
+        #expect(r.values.count > 1 && r.values[1].stringValue?.contains("too large") == true, "\(r.values)")
+        #expect(r.values.last == .bool(false))
+    }
+}

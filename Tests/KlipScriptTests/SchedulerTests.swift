@@ -109,7 +109,7 @@ import Testing
         """)
         #expect(r.status == 0, "\(r.message)")
         #expect(r.values.first == .bool(false))
-        #expect(r.values.count > 1 && r.values[1].stringValue?.contains("cannot be called here") == true, "\(r.values)")
+        #expect(r.values.count > 1 && r.values[1].stringValue?.contains("kling.sleep waits, and cannot be called here") == true, "\(r.values)")
         #expect(r.values.count > 2 && r.values[2] == .bool(false))
     }
 
@@ -155,5 +155,54 @@ import Testing
         return seen < 3, n
         """)
         #expect(r.values == [.bool(true), .int(3)], "\(r.message)")
+    }
+}
+
+@Suite struct HandleTests {
+    @Test func closingAFinishedHandleIsHarmless() async {
+        let r = await run("""
+        local v
+        do
+          local h <close> = kling.spawn(function() return 9 end)
+          v = wait(h)
+        end
+        return v
+        """)
+        #expect(r.values == [.int(9)], "\(r.message)")
+    }
+
+    @Test func waitOnACancelledHandleRaisesCancelled() async {
+        let r = await run("""
+        local h = kling.spawn(function() kling.sleep(10) end)
+        kling.sleep(0)
+        do local closing <close> = h end
+        local ok, err = pcall(wait, h)
+        return ok, err.kind
+        """)
+        #expect(r.values == [.bool(false), .string("cancelled")], "\(r.message)")
+    }
+
+    @Test func badArgumentsToWaitNameTheArgument() async {
+        let r = await run("""
+        local ok, err = pcall(wait, 42.5)
+        local ok2, err2 = pcall(wait, {true})
+        local ok3, err3 = pcall(kling.spawn, 1)
+        return err.field, err2.field, tostring(err3)
+        """)
+        #expect(r.status == 0, "\(r.message)")
+        #expect(r.values.count == 3)
+        #expect(r.values.first == .string("task"))
+        #expect(r.values.count > 1 && r.values[1] == .string("tasks[1]"))
+        #expect(r.values.last?.stringValue?.contains("function expected") == true)
+    }
+
+    @Test func handlesAreCollectedWhenDropped() async {
+        let r = await run("""
+        for i = 1, 2000 do kling.spawn(function() return i end) end
+        kling.sleep(0)
+        collectgarbage(); collectgarbage()
+        return collectgarbage("count") < 4096
+        """)
+        #expect(r.values == [.bool(true)], "\(r.message)")
     }
 }

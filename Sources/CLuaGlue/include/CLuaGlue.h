@@ -65,7 +65,9 @@ void klip_set_cpu_limit(lua_State *L, double seconds);
 double klip_cpu_used(lua_State *L);
 /// Thread-safe and async-signal-safe: makes the running Lua code raise at its next hook.
 void klip_interrupt(lua_State *L);
-/// 0 none, 1 interrupted, 2 CPU limit.
+/// os.exit: like an interrupt, but the run ends with the script's status.
+void klip_request_exit(lua_State *L);
+/// 0 none, 1 interrupted, 2 CPU limit, 4 os.exit.
 int klip_kill_reason(lua_State *L);
 /// Lets `<close>` handlers run after a kill (the hook stops raising).
 void klip_disarm(lua_State *L);
@@ -76,8 +78,8 @@ void klip_stdout_linebuffered(void);
 const char *klip_last_error(lua_State *L, size_t *len);
 /// Opens the standard libraries and leaves the bindings table in the registry.
 int klip_open(lua_State *L);
-/// bindings[name] = trampoline(binding, flags)
-int klip_register(lua_State *L, const char *name, int binding, int flags);
+/// bindings[name] = trampoline(binding, flags); `display` names it in errors.
+int klip_register(lua_State *L, const char *name, const char *display, int binding, int flags);
 /// Loads `code` in text mode as chunk `chunkname` and calls it with (bindings, options...)
 /// where options are the encoded values; runs on the main thread (no yields).
 int klip_run_prelude(lua_State *L, const char *code, size_t len, const char *chunkname,

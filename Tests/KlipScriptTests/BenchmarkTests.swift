@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+@testable import KlipScript
+
+/// Not a timed test: prints ratios when KLIP_BENCH=1 (scripts/bench can run it).
+@Suite struct BenchmarkTests {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["KLIP_BENCH"] == "1"))
+    func bindingOverheadAgainstACFunction() async {
+        let noop = Binding(name: "noop", waits: false) { _, _ in .values([]) }
+        let code = """
+        local N = 1000000
+        local clock = os.clock
+        local c = math.abs
+        local t0 = clock()
+        for i = 1, N do c(i) end
+        local tc = clock() - t0
+        local b = kling.noop
+        t0 = clock()
+        for i = 1, N do b(i) end
+        local tb = clock() - t0
+        local s = kling.noop
+        t0 = clock()
+        for i = 1, N do s("a string", i, true) end
+        local ts = clock() - t0
+        return tc, tb, ts
+        """
+        let options = ScriptOptions(source: .code(code), diagnostics: { _ in }, liveProgress: false)
+        let r = await ScriptRunner(options: options, backend: nil, extraBindings: [noop]).run()
+        guard r.values.count == 3, let c = r.values[0].number, let b = r.values[1].number, let s = r.values[2].number else {
+            Issue.record("\(r.values) \(r.errorMessage ?? "")")
+            return
+        }
+        print(String(format: "bench: 1e6 calls: C function %.3f s, klip binding (1 int) %.3f s (%.1fx), 3 args %.3f s (%.1fx); %.0f ns per binding call",
+                     c, b, b / c, s, s / c, b * 1000))
+    }
+}

@@ -1,0 +1,164 @@
+---@meta
+-- LuaLS definitions for scripts run by `klip run` (the contract: docs lua-api.md).
+-- Point LuaLS at this file: `"workspace.library": ["<klip>/lua"]` in .luarc.json.
+-- Times are integer milliseconds, like the API; waiting options are seconds.
+
+---@class klip.Face
+---@field face_id string Never a number.
+---@field face_image string URL of the face crop.
+---@field start_time integer ms: start of the interval the face can be lip-synced in.
+---@field end_time integer ms: end of that interval (may overshoot the video by a few ms).
+
+---@class klip.Session
+---@field session_id string
+---@field faces klip.Face[] In order of first appearance.
+---@field face_data klip.Face[] The same array under the API's own name.
+
+---@class klip.Task
+---@field task_id string
+---@field task_status "submitted"|"processing"|"succeed"|"failed"|string
+---@field external_task_id? string
+---@field created_at? integer ms since the epoch.
+
+---@class klip.Video
+---@field id string
+---@field url string
+---@field duration string Seconds, as a string, as the API gives it.
+
+---@class klip.Result
+---@field task_id string
+---@field task_status "submitted"|"processing"|"succeed"|"failed"|string
+---@field task_status_msg? string
+---@field external_task_id? string
+---@field videos klip.Video[]
+---@field created_at? integer ms since the epoch.
+---@field updated_at? integer ms since the epoch.
+
+---@class klip.Error
+---@field kind "validation"|"api"|"failed"|"timeout"|"network"|"cancelled"
+---@field message string
+---@field field? string For validation errors, e.g. "face_choose[0].sound_end_time".
+---@field code? integer Kling's code where there is one, e.g. 1201, 1303.
+---@field request_id? string
+---@field task_id? string
+---@field where? string "script.lua:12": where the script called the binding.
+
+---@class klip.LipSyncSpec
+---@field session? klip.Session What identify returned (or give session_id).
+---@field session_id? string
+---@field face_id? string|integer Or give face.
+---@field face? klip.Face One of session.faces.
+---@field sound_file? string Local path (checked, converted if needed, sent as Base64) or URL.
+---@field audio_id? string Instead of sound_file.
+---@field sound_start_time integer ms into the audio.
+---@field sound_end_time integer ms into the audio; end - start >= 2000.
+---@field sound_insert_time integer ms into the video.
+---@field sound_volume? number [0, 2], default 1.
+---@field original_audio_volume? number [0, 2], default 1.
+---@field external_task_id? string Unique per account; makes a create safe to retry.
+---@field callback_url? string
+---@field face_choose? table[] The raw API body instead of the flattened fields.
+
+---@class klip.WaitOptions
+---@field timeout? number Seconds, default 1800.
+---@field interval? number Seconds before the first poll; later polls back off.
+---@field on_status? fun(status: klip.Result) Called with each new status.
+
+---@class klip.Handle A `kling.spawn`ed function; `<close>` cancels it if it still runs.
+
+---@class klip.MediaInfo
+---@field duration integer ms.
+---@field width? integer
+---@field height? integer
+---@field fps? number
+---@field has_video boolean
+---@field has_audio boolean
+---@field audio_duration? integer ms.
+---@field format string ffprobe's format name.
+---@field size? integer Bytes.
+
+---Finds the faces in a video and the intervals each can be lip-synced in.
+---@param video string|{video_url: string}|{video_id: string} URL, or a local path / file:// URL (local engine only).
+---@return klip.Session
+function identify(video) end
+
+---Creates a lip-sync task; returns once it is created. Every documented rule is checked
+---before sending; a violation raises a `klip.Error` naming the field.
+---@param spec klip.LipSyncSpec
+---@return klip.Task
+function lipsync(spec) end
+
+---Suspends the calling coroutine until the task ends; raises when it fails or times out.
+---A list waits for all concurrently and returns the results in order; a spawn handle
+---returns that function's return values (or raises its error); a task id string works too.
+---@overload fun(tasks: (klip.Task|klip.Handle|string)[], opts?: klip.WaitOptions): any[]
+---@overload fun(handle: klip.Handle): ...
+---@param task klip.Task|string
+---@param opts? klip.WaitOptions
+---@return klip.Result
+function wait(task, opts) end
+
+---@class kling
+---@field backend "local"|"kling"
+---@field json kling.json
+kling = {}
+
+kling.identify = identify
+kling.lipsync = lipsync
+kling.wait = wait
+
+---Runs `fn(...)` as a concurrent coroutine of the script.
+---@param fn function
+---@param ... any
+---@return klip.Handle
+function kling.spawn(fn, ...) end
+
+---Suspends the calling coroutine only.
+---@param seconds number
+function kling.sleep(seconds) end
+
+---One query of a task, no waiting.
+---@param task string|klip.Task
+---@return klip.Result
+function kling.task(task) end
+
+---Streams a result's video (or a URL) to a file; returns the path.
+---@param result klip.Result|klip.Video|string
+---@param path string
+---@return string
+function kling.download(result, path) end
+
+---Media facts for alignment logic.
+---@param path_or_url string
+---@return klip.MediaInfo
+function kling.probe(path_or_url) end
+
+---A contact sheet image: each face's crop, its face_id and its interval on the timeline.
+---@param session klip.Session
+---@param path string
+---@return string path
+function kling.sheet(session, path) end
+
+---A line to stderr, prefixed with the script's name.
+---@param ... any
+function kling.log(...) end
+
+---@class kling.json
+kling.json = {}
+
+---@param value any Tables with keys 1..n become arrays, others objects.
+---@return string
+function kling.json.encode(value) end
+
+---@param text string
+---@return any value null becomes nil.
+function kling.json.decode(text) end
+
+---Ends the run with `code` (true = 0, false = 1): pending `<close>` handlers run and
+---in-flight work is cancelled. `pcall` cannot catch it.
+---@param code? integer|boolean
+function os.exit(code) end
+
+---The script's arguments: arg[0] the script, arg[1..n] the arguments.
+---@type table<integer, string>
+arg = {}
