@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: ["FullFoundation"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
     targets: [
         // Leaf: ffprobe/ffmpeg subprocesses.
@@ -48,6 +49,7 @@ let package = Package(
                 "KlingAPI", "KlipEngine", "KlipMedia",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,7 +77,15 @@ let package = Package(
             dependencies: ["KlingAPI", "KlipMedia", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
-        .testTarget(name: "KlipServerTests", dependencies: ["KlipServer", "KlingAPI", "KlipMedia"]),
+        .testTarget(
+            name: "KlipServerTests",
+            dependencies: [
+                "KlipServer", "KlingAPI", "KlipMedia", "KlipEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "KlipScriptTests", dependencies: ["KlipScript", "KlingAPI", "KlipServer"]),
         .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"]),
     ],

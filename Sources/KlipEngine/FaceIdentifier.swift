@@ -2,7 +2,8 @@ import Foundation
 import KlipMedia
 
 /// Finds and tracks the faces of a video. Owns one dlib detector: the model loads on the
-/// first call and is reused; concurrent calls on one identifier run one after another.
+/// first call and is reused; concurrent calls on one identifier take turns on it one
+/// detection at a time (use one identifier per worker for parallel work).
 public actor FaceIdentifier {
     public let modelPath: String
     public let options: FaceTrackingOptions
@@ -33,14 +34,9 @@ public actor FaceIdentifier {
     /// cropsDirectory as "face-<index>.jpg". Throws `EngineError.noFace` when no face is
     /// seen long enough, `.media` when the video cannot be read.
     public func identify(videoPath: String, cropsDirectory: URL) async throws -> [FaceTrack] {
-        let info: MediaInfo
-        do { info = try await MediaProbe.probe(videoPath) } catch { throw EngineError.from(error) }
-        guard let video = info.video, video.width > 0, video.height > 0 else {
-            throw EngineError.media("\(videoPath): has no video stream")
-        }
+        let video = try await DisplayedVideo.probe(videoPath)
         let detector = try await loadedDetector()
-        let fps = video.fps > 0 ? video.fps : 25
-        let durationMs = video.durationMs ?? info.durationMs
+        let fps = video.fps, durationMs = video.durationMs
         let reader: FrameReader
         do { reader = try FrameReader(path: videoPath, width: video.width, height: video.height) } catch {
             throw EngineError.from(error)
@@ -60,7 +56,8 @@ public actor FaceIdentifier {
         }
         guard !result.tracks.isEmpty else {
             let name = (videoPath as NSString).lastPathComponent
-            throw EngineError.noFace("no face found in \(name): none seen in \(options.minSamples) or more sampled frames (faces must be frontal and at least ~\(Int(80 * Double(min(video.width, video.height)) / Double(options.detectionShortSide))) px tall)")
+            let smallest = Int(80 / options.detectionScale(width: video.width, height: video.height))
+            throw EngineError.noFace("no face found in \(name): no frontal face of at least ~\(smallest) px seen in \(options.minSamples) or more searched frames")
         }
         do {
             try FileManager.default.createDirectory(at: cropsDirectory, withIntermediateDirectories: true)
@@ -84,7 +81,7 @@ public actor FaceIdentifier {
     private static func track(reader: FrameReader, detector: FaceDetector, fps: Double, durationMs: Int,
                               options: FaceTrackingOptions) throws -> (tracks: [FaceTrack], crops: [Crop]) {
         let width = reader.width, height = reader.height
-        let scale = min(1, Double(options.detectionShortSide) / Double(min(width, height)))
+        let scale = options.detectionScale(width: width, height: height)
         let step = max(1, Int((fps / options.detectionsPerSecond).rounded()))
         func time(_ frame: Int) -> Int { Int((Double(frame) * 1000 / fps).rounded()) }
         func detect(_ pixels: [UInt8]) -> [DetectedFace] {

@@ -4,9 +4,15 @@ import Foundation
 public struct FaceTrackingOptions: Sendable, Equatable {
     /// HOG score a detection needs; real faces score 0.8-1.6, false ones under 0.1.
     public var threshold: Double = 0.3
-    /// Frames are shrunk so their shorter side is this long before detection
-    /// (360 = 640x360 for 720p): faces of ~160 px and up in 720p are found.
-    public var detectionShortSide: Int = 360
+    /// Frames are shrunk to at most this many pixels before detection (640x360: 720p is
+    /// halved, 1080p divided by 3). HOG finds faces of ~80 px and up at that size, so the
+    /// smallest face found in 720p is ~160 px. Detection time grows with this area.
+    public var detectionPixels: Int = 640 * 360
+
+    /// The factor frames of this size are shrunk by before detection.
+    public func detectionScale(width: Int, height: Int) -> Double {
+        min(1, (Double(detectionPixels) / Double(max(1, width * height))).squareRoot())
+    }
     /// Frames searched for faces per second (at 25 fps: every 3rd frame). Where a face
     /// appears or disappears between two searched frames, the frames in between are
     /// searched too, so interval ends are frame-exact whatever this rate.

@@ -46,11 +46,7 @@ public struct LipSyncRenderer: Sendable {
 
     /// The same with a custom per-frame stage.
     public func render<Stage: FrameStage & Sendable>(_ request: RenderRequest, stage: Stage) async throws -> VideoFacts {
-        let input: MediaInfo
-        do { input = try await MediaProbe.probe(request.videoPath) } catch { throw EngineError.from(error) }
-        guard let video = input.video, video.width > 0, video.height > 0 else {
-            throw EngineError.media("\(request.videoPath): has no video stream")
-        }
+        let input = try await DisplayedVideo.probe(request.videoPath)
         let output = request.outputPath
         try? FileManager.default.removeItem(atPath: output)
         switch mode {
@@ -59,16 +55,14 @@ public struct LipSyncRenderer: Sendable {
                 throw EngineError.media("\(output): cannot be written (\(error.localizedDescription))")
             }
         case .full:
-            try await encode(request, input: input, video: video, stage: stage)
+            try await encode(request, input: input, stage: stage)
         }
-        do {
-            let info = try await MediaProbe.probe(output)
-            guard let outVideo = info.video else { throw EngineError.media("\(output): the render has no video stream") }
-            return VideoFacts(info: info, video: outVideo, path: output)
-        } catch { throw EngineError.from(error) }
+        var facts = try await DisplayedVideo.probe(output).facts
+        if facts.sizeBytes == 0 { facts.sizeBytes = VideoValidator.fileSize(output) }
+        return facts
     }
 
-    private func encode<Stage: FrameStage & Sendable>(_ request: RenderRequest, input: MediaInfo, video: MediaInfo.Video,
+    private func encode<Stage: FrameStage & Sendable>(_ request: RenderRequest, input video: DisplayedVideo,
                                                       stage: Stage) async throws {
         guard request.soundStartMs >= 0, request.soundEndMs > request.soundStartMs, request.insertMs >= 0 else {
             throw EngineError.inputRejected("sound range \(request.soundStartMs)-\(request.soundEndMs) ms inserted at \(request.insertMs) ms is not a valid clip")
@@ -77,12 +71,11 @@ public struct LipSyncRenderer: Sendable {
         do { sound = try await MediaProbe.probe(request.audioPath) } catch { throw EngineError.from(error) }
         guard sound.audio != nil else { throw EngineError.media("\(request.audioPath): has no audio stream") }
 
-        let fps = video.fps > 0 ? video.fps : 25
-        let durationMs = video.durationMs ?? input.durationMs
+        let fps = video.fps, durationMs = video.durationMs
         let mix = AudioMix(soundStartMs: request.soundStartMs, soundEndMs: request.soundEndMs, insertMs: request.insertMs,
                            soundVolume: request.soundVolume, originalVolume: request.originalVolume,
                            videoDurationMs: durationMs)
-        let hasOriginal = input.audio != nil
+        let hasOriginal = video.info.audio != nil
         var arguments = FrameWriter.rawVideoInput(width: video.width, height: video.height, fps: fps)
         if hasOriginal { arguments += ["-vn", "-i", request.videoPath] }
         arguments += ["-vn", "-i", request.audioPath]

@@ -1,4 +1,5 @@
 import Foundation
+import KlipMedia
 
 /// A face box at one moment, in source pixels.
 public struct FaceSample: Codable, Sendable, Equatable {
@@ -69,7 +70,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Wraps a failure from KlipMedia (which already names the file).
     static func from(_ error: any Error) -> any Error {
         if error is EngineError || error is CancellationError { return error }
-        if let media = error as? MediaErrorDescribing { return EngineError.media(media.engineDescription) }
+        if let media = error as? MediaError { return EngineError.media(media.description) }
         return EngineError.media("\(error)")
     }
 }

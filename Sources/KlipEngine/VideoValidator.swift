@@ -12,13 +12,13 @@ public struct VideoValidator {
         if !ext.isEmpty, !limits.videoExtensions.contains(ext) {
             throw EngineError.inputRejected("video \(name) is .\(ext); Kling accepts \(Format.list(limits.videoExtensions))")
         }
-        let info: MediaInfo
-        do { info = try await MediaProbe.probe(videoPath) } catch { throw EngineError.from(error) }
-        guard let video = info.video else { throw EngineError.media("\(videoPath): has no video stream") }
+        let displayed = try await DisplayedVideo.probe(videoPath)
+        let info = displayed.info
         if ext.isEmpty, !info.formatName.contains("mp4"), !info.formatName.contains("mov") {
             throw EngineError.inputRejected("video \(name) is a \(info.formatName) file; Kling accepts \(Format.list(limits.videoExtensions))")
         }
-        let facts = VideoFacts(info: info, video: video, path: videoPath)
+        var facts = displayed.facts
+        if info.sizeBytes == nil { facts.sizeBytes = Self.fileSize(videoPath) }
         if facts.sizeBytes > limits.videoMaxBytes {
             throw EngineError.inputRejected("video is \(Format.megabytes(facts.sizeBytes)); Kling accepts at most \(Format.megabytes(limits.videoMaxBytes))")
         }
@@ -59,11 +59,8 @@ public struct AudioValidator {
     }
 }
 
-extension VideoFacts {
-    init(info: MediaInfo, video: MediaInfo.Video, path: String) {
-        let size = info.sizeBytes
-            ?? ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
-        self.init(durationMs: video.durationMs ?? info.durationMs, width: video.width, height: video.height,
-                  fps: video.fps, hasAudio: info.audio != nil, sizeBytes: size)
+extension VideoValidator {
+    static func fileSize(_ path: String) -> Int64 {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
     }
 }

@@ -13,7 +13,8 @@ public final class FrameReader: @unchecked Sendable {
     private let process: PipedProcess
 
     /// - Parameters:
-    ///   - width, height: the video's size (from `MediaProbe`), or the size to scale to.
+    ///   - width, height: the video's displayed size (`MediaProbe`'s size, swapped for a
+    ///     ±90° rotation: see `VideoOrientation`), or the size to scale to.
     ///   - scale: true to scale the frames to `width`×`height`.
     ///   - everyNthFrame: sampling done by ffmpeg, so skipped frames never cross the pipe.
     public init(path: String, width: Int, height: Int, scale: Bool = false, everyNthFrame: Int = 1) throws {
@@ -24,10 +25,10 @@ public final class FrameReader: @unchecked Sendable {
         self.everyNthFrame = everyNthFrame
         var filters: [String] = []
         if everyNthFrame > 1 { filters.append("select='not(mod(n\\,\(everyNthFrame)))'") }
-        // Always pin the size: a stream whose size differs from the probe would otherwise
+        // 0:V skips cover art. Always pin the size: a stream whose size differs from the probe would otherwise
         // desynchronise frame boundaries silently.
         filters.append("scale=\(width):\(height)\(scale ? ":flags=area" : "")")
-        let arguments = ["-nostdin", "-hide_banner", "-v", "error", "-noautorotate", "-i", path, "-map", "0:v:0",
+        let arguments = ["-nostdin", "-hide_banner", "-v", "error", "-i", path, "-map", "0:V:0",
                          "-vf", filters.joined(separator: ","), "-fps_mode", "passthrough",
                          "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
         process = try PipedProcess(tool: "ffmpeg", arguments: arguments, pipeStdin: false, pipeStdout: true)

@@ -16,12 +16,10 @@ final class PipedProcess: @unchecked Sendable {
     private let stdoutPipe: Pipe?
     private let stderrPipe = Pipe()
     private let exited = DispatchSemaphore(value: 0)
-    private let stderrDrained = DispatchSemaphore(value: 0)
+    private let stderrTail = StderrTail(limit: 4000)
     private let lock = NSLock()
-    private var stderrTail = Data()
     private var cancelledFlag = false
     private var stdinClosed = false
-    private let stderrLimit = 4000
 
     init(tool: String, arguments: [String], pipeStdin: Bool, pipeStdout: Bool) throws {
         guard let executable = ProcessRunner.locate(tool) else { throw MediaError.toolMissing(tool) }
@@ -42,17 +40,16 @@ final class PipedProcess: @unchecked Sendable {
         } catch {
             throw MediaError.toolFailed(tool: tool, status: -1, stderr: "\(error)")
         }
-        let handle = stderrPipe.fileHandleForReading
-        Thread.detachNewThread { [self] in
+        // The drain thread holds only the pipe and the tail, never self: dropping an
+        // unfinished PipedProcess still reaches deinit, which stops the tool.
+        let handle = stderrPipe.fileHandleForReading, tail = stderrTail
+        Thread.detachNewThread {
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }
-                lock.lock()
-                stderrTail.append(chunk)
-                if stderrTail.count > 2 * stderrLimit { stderrTail = stderrTail.suffix(stderrLimit) }
-                lock.unlock()
+                tail.append(chunk)
             }
-            stderrDrained.signal()
+            tail.markDrained()
         }
     }
 
@@ -108,7 +105,7 @@ final class PipedProcess: @unchecked Sendable {
     @discardableResult
     func waitForExit() -> Int32 {
         exited.wait(); exited.signal()
-        stderrDrained.wait(); stderrDrained.signal()
+        stderrTail.waitDrained()
         return process.terminationStatus
     }
 
@@ -122,14 +119,35 @@ final class PipedProcess: @unchecked Sendable {
         guard status == 0 else { throw MediaError.toolFailed(tool: tool, status: status, stderr: stderrText()) }
     }
 
-    func stderrText() -> String {
-        lock.lock(); defer { lock.unlock() }
-        var text = String(decoding: stderrTail, as: UTF8.self)
-        if text.count > stderrLimit { text = String(text.suffix(stderrLimit)) }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    func stderrText() -> String { stderrTail.text }
 
     deinit {
         if process.isRunning { process.terminate() }
+    }
+}
+
+/// The last few KB a tool wrote to stderr.
+private final class StderrTail: @unchecked Sendable {
+    private let limit: Int
+    private let lock = NSLock()
+    private var data = Data()
+    private let drained = DispatchSemaphore(value: 0)
+
+    init(limit: Int) { self.limit = limit }
+
+    func append(_ chunk: Data) {
+        lock.lock(); defer { lock.unlock() }
+        data.append(chunk)
+        if data.count > 2 * limit { data = Data(data.suffix(limit)) }
+    }
+
+    func markDrained() { drained.signal() }
+    func waitDrained() { drained.wait(); drained.signal() }
+
+    var text: String {
+        lock.lock(); defer { lock.unlock() }
+        var text = String(decoding: data, as: UTF8.self)
+        if text.count > limit { text = String(text.suffix(limit)) }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -5,6 +5,7 @@ import KlingAPI
 import Logging
 // Hummingbird's own lifecycle library (a dependency of Hummingbird): graceful shutdown.
 import ServiceLifecycle
+import Synchronization
 
 /// The local Kling: `Emulator.start(config, logger:)` binds, re-queues the tasks a previous
 /// run left unfinished, and returns once the server is accepting connections.
@@ -25,6 +26,17 @@ public enum Emulator {
         do { try layout.create() } catch {
             throw EmulatorStartError("cannot create the state directory \(config.stateDirectory): \(error)")
         }
+        let lock = try StateLock(directory: layout.root)
+        do {
+            return try await start(config, logger: logger, layout: layout, signer: signer, lock: lock)
+        } catch {
+            lock.unlock()
+            throw error
+        }
+    }
+
+    private static func start(_ config: EmulatorConfiguration, logger: Logger, layout: StateLayout,
+                              signer: WebhookSigner?, lock: StateLock) async throws -> RunningEmulator {
         try? FileManager.default.removeItem(at: layout.temporary)
         try? FileManager.default.createDirectory(at: layout.temporary, withIntermediateDirectories: true)
         let store: Store
@@ -41,7 +53,9 @@ public enum Emulator {
         let service = Service(
             config: config, layout: layout, store: store,
             media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: http, logger: logger),
-            faces: FaceIdentifierPool(size: config.maxParallel), runner: runner, callbacks: callbacks,
+            // Detection is CPU-bound and each detector holds ~100 MB: no more than the cores.
+            faces: FaceIdentifierPool(size: min(config.maxParallel, ProcessInfo.processInfo.activeProcessorCount)),
+            runner: runner, callbacks: callbacks,
             auth: Authenticator(apiKeys: config.apiKeys, accessKeys: config.accessKeys), logger: logger,
             boundBase: BoundBase("http://\(config.host):\(config.port)"))
 
@@ -67,8 +81,14 @@ public enum Emulator {
             await runner.stop()
             throw EmulatorStartError("cannot listen on \(config.host):\(config.port): \(error)")
         }
-        let hostPart = config.host.contains(":") && !config.host.hasPrefix("[") ? "[\(config.host)]" : config.host
+        // A wildcard bind is reached on loopback from this machine.
+        let host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host == "::" ? "::1" : config.host
+        let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         let base = "http://\(hostPart):\(port)"
+        guard let baseURL = URL(string: base) else {
+            await stopServer(server, group: group, runner: runner, callbacks: callbacks)
+            throw EmulatorStartError("\(config.host) is not a usable host name")
+        }
         service.boundBase.value = base
 
         // An expired session's video and crops are no use to anyone: free the disk. The row
@@ -79,13 +99,34 @@ public enum Emulator {
         }
 
         // Whatever a previous run left submitted or processing runs again, oldest first.
-        let unfinished = try await store.unfinished()
+        let unfinished: [TaskRecord]
+        do { unfinished = try await store.unfinished() } catch {
+            await stopServer(server, group: group, runner: runner, callbacks: callbacks)
+            throw EmulatorStartError("cannot read the unfinished tasks from \(layout.database): \(error)")
+        }
         for task in unfinished { await runner.enqueue(task.id) }
         logger.info("emulator listening", metadata: [
             "url": "\(base)", "auth": "\(config.authEnabled ? "on" : "off")",
             "max_parallel": "\(config.maxParallel)", "requeued": "\(unfinished.count)",
         ])
-        return RunningEmulator(baseURL: URL(string: base)!, state: .init(server: server, group: group, runner: runner, callbacks: callbacks))
+        return RunningEmulator(baseURL: baseURL, state: .init(server: server, group: group, runner: runner,
+                                                               callbacks: callbacks, lock: lock))
+    }
+
+    /// Renders first (their tasks stay `processing` for the next start), then callbacks, then
+    /// the listener: graceful, so open requests finish; one that hangs (a stuck download)
+    /// is cut off after a few seconds.
+    static func stopServer(_ server: Task<Void, any Error>, group: ServiceGroup, runner: TaskRunner,
+                           callbacks: CallbackSender) async {
+        await runner.stop()
+        await callbacks.cancelAll()
+        await group.triggerGracefulShutdown()
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(5))
+            server.cancel()
+        }
+        _ = await server.result
+        deadline.cancel()
     }
 
     static func validate(_ config: EmulatorConfiguration) throws {
@@ -116,27 +157,25 @@ public struct RunningEmulator: Sendable {
         let group: ServiceGroup
         let runner: TaskRunner
         let callbacks: CallbackSender
-        init(server: Task<Void, any Error>, group: ServiceGroup, runner: TaskRunner, callbacks: CallbackSender) {
+        let lock: StateLock
+        let stopped = Mutex(false)
+        init(server: Task<Void, any Error>, group: ServiceGroup, runner: TaskRunner, callbacks: CallbackSender,
+             lock: StateLock) {
             self.server = server
             self.group = group
+            self.lock = lock
             self.runner = runner
             self.callbacks = callbacks
         }
     }
 
     public func stop() async {
-        await state.runner.stop()
-        await state.callbacks.cancelAll()
-        // Graceful: open requests finish, idle connections close. A request that hangs
-        // (a stuck download) is cut off after a few seconds.
-        await state.group.triggerGracefulShutdown()
-        let server = state.server
-        let deadline = Task {
-            try await Task.sleep(for: .seconds(5))
-            server.cancel()
+        let first = state.stopped.withLock { stopped in
+            defer { stopped = true }
+            return !stopped
         }
-        _ = await server.result
-        deadline.cancel()
+        await Emulator.stopServer(state.server, group: state.group, runner: state.runner, callbacks: state.callbacks)
+        if first { state.lock.unlock() }
     }
 
     /// Returns when the server stops (after `stop()`), throwing if it failed.

@@ -52,6 +52,20 @@ struct FaceIdentifierTests {
         #expect(near(tracks[0].endMs, 7_000, 100), "end \(tracks[0].endMs)")
     }
 
+    @Test func partialFaceAt1080pAnd2997fps() async throws {
+        // Another frame rate (searched every 4th frame) and a smaller detection scale (1/3).
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("partial-1080p.mp4").path
+        try await ffmpeg(["-i", Media.path("partial-face.mp4"), "-vf", "fps=30000/1001,scale=1920:1080",
+                          "-c:v", "libx264", "-preset", "ultrafast", "-an", path])
+        let tracks = try await sharedIdentifier.identify(videoPath: path, cropsDirectory: dir)
+        try #require(tracks.count == 1, "tracks: \(tracks.map { ($0.startMs, $0.endMs) })")
+        #expect(near(tracks[0].startMs, 3_000, 100), "start \(tracks[0].startMs)")
+        #expect(near(tracks[0].endMs, 7_000, 100), "end \(tracks[0].endMs)")
+        #expect(tracks[0].samples.allSatisfy { $0.width > 250 })
+    }
+
     @Test func gapsLongerThanOneSecondStartANewFace() async throws {
         let (tracks, crops) = try await identify("gap-face.mp4")
         defer { try? FileManager.default.removeItem(at: crops) }

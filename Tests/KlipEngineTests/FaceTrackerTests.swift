@@ -60,6 +60,17 @@ struct FaceTrackerTests {
         #expect(tracks.first?.samples.map(\.timeMs) == [200, 240, 360, 400, 480])
     }
 
+    @Test func boxAtATimeIsTheNearestSample() {
+        let track = FaceTrack(index: 0, startMs: 0, endMs: 400, samples: [0, 120, 240, 360].map {
+            FaceSample(timeMs: $0, x: $0, y: 0, width: 10, height: 10)
+        })
+        #expect(track.box(atMs: -50)?.timeMs == 0)
+        #expect(track.box(atMs: 170)?.timeMs == 120)
+        #expect(track.box(atMs: 190)?.timeMs == 240)
+        #expect(track.box(atMs: 9999)?.timeMs == 360)
+        #expect(FaceTrack(index: 1, startMs: 0, endMs: 0, samples: []).box(atMs: 0) == nil)
+    }
+
     @Test func endIsClampedToTheVideo() {
         let tracks = run(stride(from: 0, through: 960, by: 80).map { ($0, [face(300)]) }, durationMs: 1000)
         #expect(tracks.first?.endMs == 1000)

@@ -51,6 +51,18 @@ struct FramePipeTests {
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    @Test func cancellingIdentifyStopsIt() async throws {
+        try await sharedIdentifier.warmUp()
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let task = Task { try await sharedIdentifier.identify(videoPath: Media.path("one-face.mp4"), cropsDirectory: dir) }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("face-0.jpg").path))
+    }
+
     @Test func imageWriterWritesJPEGAndPNG() async throws {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

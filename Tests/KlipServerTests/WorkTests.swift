@@ -125,7 +125,6 @@ struct WorkTests {
         await first.close()
 
         try await withEmulator({ $0.stateDirectory = state.path; $0.mediaRoots = [root.path] }) { second in
-            #expect(second.base != first.base || true)
             let done = try await second.waitForTask(taskID)
             #expect(done["task_status"] as? String == "succeed", "\(done["task_status_msg"] ?? "")")
             #expect(done["created_at"] as? Int == createdAt)

@@ -74,7 +74,8 @@ public enum Preflight {
                 ? "give exactly one of audio_id or sound_file, not both"
                 : "give exactly one of audio_id or sound_file; both are empty")
         }
-        if let sound = face.soundFile, hasSound, !isURL(sound) {
+        // A file:// reference is for an emulator with media roots, which checks it itself.
+        if let sound = face.soundFile, hasSound, !isURL(sound), !sound.lowercased().hasPrefix("file://") {
             if sound.hasPrefix("data:") {
                 throw .validation("\(path).sound_file", "Base64 must not carry a data: prefix")
             }

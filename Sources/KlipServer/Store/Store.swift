@@ -73,6 +73,13 @@ struct Store: Sendable {
         }
     }
 
+    /// Tasks holding a slot (`submitted` or `processing`).
+    func activeCount() async throws -> Int {
+        try await db.read { db in
+            try TaskRecord.filter(["submitted", "processing"].contains(Column("status"))).fetchCount(db)
+        }
+    }
+
     /// By task id first, then by external task id.
     func task(_ id: String) async throws -> TaskRecord? {
         try await db.read { db in

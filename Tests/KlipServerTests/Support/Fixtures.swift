@@ -1,7 +1,8 @@
 import Foundation
 import KlipMedia
 
-/// Test media made once per test run with ffmpeg, in a temp directory.
+/// Test media: the repository's samples (media/), and clips that break a limit, made once
+/// per test run with ffmpeg in a temp directory.
 actor Fixtures {
     static let shared = Fixtures()
     private var made: [String: String] = [:]

@@ -5,7 +5,9 @@ import Testing
 extension TestEmulator {
     /// identify-face on a file inside a media root; returns the session id and its faces.
     func identify(_ videoURL: String, prefix: String = "/v1", headers: [(String, String)] = []) async throws -> (String, [[String: Any]]) {
-        let answer = try await call(.POST, url("/videos/identify-face", prefix: prefix), json: ["video_url": videoURL], headers: headers)
+        let answer = try await identifyGate.withPermit {
+            try await call(.POST, url("/videos/identify-face", prefix: prefix), json: ["video_url": videoURL], headers: headers)
+        }
         #expect(answer.status == 200, "identify answered \(answer.status) \(answer.message)")
         let data = try #require(answer.data, "identify: \(answer.message)")
         let session = try #require(data["session_id"] as? String)

@@ -4,6 +4,41 @@ import Foundation
 import Logging
 import Testing
 
+/// The tests' client: generous timeouts, because on a shared 2-core machine an identify can
+/// wait a long time for the CPU. Never shut down (it lives as long as the test process).
+let testClient = HTTPClient(configuration: .init(timeout: .init(connect: .seconds(30), read: .seconds(600))))
+
+/// At most two identify calls (dlib over a whole video) at once across all parallel tests:
+/// more only make each slower.
+let identifyGate = AsyncGate(permits: 2)
+
+actor AsyncGate {
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    init(permits: Int) { available = permits }
+
+    func acquire() async {
+        if available > 0 { available -= 1; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { available += 1 } else { waiters.removeFirst().resume() }
+    }
+
+    func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        await acquire()
+        do {
+            let value = try await body()
+            release()
+            return value
+        } catch {
+            release()
+            throw error
+        }
+    }
+}
+
 /// One answer, with its envelope parsed.
 struct Answer: Sendable {
     var status: Int
@@ -36,7 +71,7 @@ func call(_ method: Verb, _ url: String, json: Any? = nil, raw: Data? = nil,
         request.headers.add(name: "content-type", value: "application/json")
         request.body = .bytes(raw)
     }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+    let response = try await testClient.execute(request, timeout: .seconds(600))
     let body = try await response.body.collect(upTo: 200 << 20)
     return Answer(status: Int(response.status.code), body: Data(body.readableBytesView),
                   headers: response.headers.map { ($0.name, $0.value) })
