@@ -197,7 +197,7 @@ final class LuaRuntime {
         let preloaded = t.preloaded
         t.preloaded = 0
         let status = args.withUnsafeBufferPointer { a in
-            klip_resume(L, L_co(t), preloaded, a.baseAddress, a.count, &ref)
+            klip_resume(L, t.co, preloaded, a.baseAddress, a.count, &ref)
         }
         current = nil
         switch status {
@@ -218,7 +218,7 @@ final class LuaRuntime {
                 }
                 return
             }
-            klip_reset_thread(L, L_co(t)) // its pending <close> handlers run now
+            klip_reset_thread(L, t.co) // its pending <close> handlers run now
             finished(t)
             if t.isMain {
                 fail(status: 1, message: "klip: " + (t.report ?? "error"))
@@ -228,7 +228,6 @@ final class LuaRuntime {
         }
     }
 
-    private func L_co(_ t: LuaThread) -> OpaquePointer { t.co }
 
     private func finished(_ t: LuaThread) {
         if let token = t.pendingToken { inFlight.removeValue(forKey: token)?.cancel() }
