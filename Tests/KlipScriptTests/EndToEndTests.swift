@@ -154,7 +154,7 @@ func runScript(_ code: String, backend: EmulatorBackend, lines: Lines = Lines())
         """), diagnostics: { lines.add($0) }, liveProgress: false)
         let runner = ScriptRunner(options: options, backend: backend)
         async let result = runner.run()
-        for _ in 0..<300 where !lines.text.contains("created") { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<1200 where !lines.text.contains("created") { try await Task.sleep(for: .milliseconds(50)) }
         runner.interrupt()
         let r = await result
         #expect(r.exitStatus == 130)
