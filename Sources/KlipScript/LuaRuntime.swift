@@ -38,6 +38,8 @@ enum Event: Sendable {
     /// Call a Lua function (registry ref) with a value, in a new coroutine (`on_status`).
     case callback(function: Int32, argument: LuaValue)
     case interrupt
+    /// Once a second while the live progress line shows: it carries a clock.
+    case tick
     /// A registry reference the Swift side kept (an `on_status` function) is no longer needed.
     case release(Int32)
 }
@@ -283,6 +285,8 @@ final class LuaRuntime {
             if stop == nil { interrupted() }
         case let .release(ref):
             box.unref(ref)
+        case .tick:
+            break
         }
     }
 

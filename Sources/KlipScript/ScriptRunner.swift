@@ -43,6 +43,13 @@ public actor ScriptRunner {
             return report(ScriptResult(exitStatus: 1, values: [], errorMessage: "klip: " + error.message, createdTasks: []))
         }
         latch.attach(rt.L, rt.sink)
+        let ticker: Task<Void, Never>? = context.progress.isLive ? Task { [sink = rt.sink] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                sink.yield(.tick)
+            }
+        } : nil
+        defer { ticker?.cancel() }
         var events = rt.events.makeAsyncIterator()
         rt.pump()
         context.progress.redraw()
