@@ -59,7 +59,7 @@ extension LuaRuntime {
                         facts = prepared.facts
                         if let note = prepared.note { context.diagnostics("[\(context.scriptName)] \(note)") }
                     }
-                    let task = try await client.createLipSync(request, audio: facts)
+                    let task = try await Self.create(request, audio: facts, client: client, context: context)
                     context.progress.created(taskID: task.taskID,
                                              externalTaskID: task.externalTaskID ?? request.externalTaskID,
                                              status: task.taskStatus.rawValue)
@@ -183,6 +183,32 @@ extension LuaRuntime {
                     return [.string(pathArg)]
                 }
             }
+        }
+    }
+
+    /// Creates the task, waiting for a free slot while the account runs as many tasks as it
+    /// may (code 1303: the create was refused, so trying again cannot make a second task).
+    /// A loop of lipsync calls then queues here instead of failing.
+    static func create(_ request: LipSyncRequest, audio: AudioFacts?, client: KlingClient,
+                       context: ScriptContext) async throws -> LipSyncTask {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(1800)
+        var delay: Duration = .seconds(1)
+        var told = false
+        while true {
+            let refused: KlingError
+            do {
+                return try await client.createLipSync(request, audio: audio)
+            } catch {
+                refused = error
+            }
+            guard refused.code == 1303, clock.now + delay < deadline else { throw refused }
+            if !told {
+                context.diagnostics("[\(context.scriptName)] waiting for a free task slot (\(refused.message))")
+                told = true
+            }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 1.5, .seconds(10))
         }
     }
 

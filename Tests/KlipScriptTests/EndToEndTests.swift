@@ -21,9 +21,9 @@ final class EmulatorBackend: ScriptBackend {
     static let media = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("media")
 
-    static func start(render: Bool = true) async throws -> EmulatorBackend {
+    static func start(render: Bool = true, maxParallel: Int? = nil) async throws -> EmulatorBackend {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("klip-script-e2e-\(UUID().uuidString)")
-        var config = EmulatorConfiguration(stateDirectory: state.path, maxParallel: render ? 2 : 64)
+        var config = EmulatorConfiguration(stateDirectory: state.path, maxParallel: maxParallel ?? (render ? 2 : 64))
         config.mediaRoots = [media.path, FileManager.default.temporaryDirectory.path]
         if !render { config.renderMode = .none }
         var logger = Logger(label: "test")
@@ -213,6 +213,26 @@ func runScript(_ code: String, backend: EmulatorBackend, lines: Lines = Lines())
         #expect(r.exitStatus == 0, "\(r.errorMessage ?? "")")
         #expect(r.values == [.int(1), .int(1)])
         #expect(counter["client"] == 1)
+    }
+
+    /// With one task slot, a loop of creates queues in lipsync instead of failing with 1303.
+    @Test func createsWaitForAFreeSlot() async throws {
+        let backend = try await EmulatorBackend.start(render: false, maxParallel: 1)
+        defer { Task { await backend.running.stop() } }
+        let r = await runScript("""
+        local s = identify("\(media)/one-face.mp4")
+        local ts = {}
+        for i = 1, 4 do
+          ts[i] = lipsync{session = s, face = s.faces[1], sound_file = "\(media)/speech.wav",
+            sound_start_time = 0, sound_end_time = 2000, sound_insert_time = i * 100}
+        end
+        local rs = wait(ts, {interval = 0.2})
+        local ok = 0
+        for _, res in ipairs(rs) do if res.task_status == "succeed" then ok = ok + 1 end end
+        return ok
+        """, backend: backend)
+        #expect(r.status == 0, "\(r.message)")
+        #expect(r.values == [.int(4)])
     }
 }
 

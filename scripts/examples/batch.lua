@@ -58,19 +58,9 @@ local function pick(session, how)
   return best
 end
 
--- Kling runs a limited number of tasks at once per account (code 1303 past it). A create
--- over the limit is retried here after a pause; any other error ends this row.
+-- Kling runs a limited number of tasks at once per account; over it, lipsync waits for a
+-- free slot, so every row can simply ask.
 local stamp = os.time()
-local function create(spec)
-  local delay = 2
-  while true do
-    local ok, task = pcall(lipsync, spec)
-    if ok then return task end
-    if type(task) ~= "table" or task.code ~= 1303 then error(task, 0) end
-    kling.sleep(delay)
-    delay = math.min(delay * 1.5, 15)
-  end
-end
 
 local function run(i, row)
   local session = session_for(row.video)
@@ -79,7 +69,7 @@ local function run(i, row)
   local room = face.end_time - face.start_time
   local clip = math.max(2000, math.min(audio_ms, room))
   local insert = tonumber(row.insert) or face.start_time + math.max(0, room - clip) // 2
-  local task = create{
+  local task = lipsync{
     session = session, face = face, sound_file = row.audio,
     sound_start_time = 0, sound_end_time = clip, sound_insert_time = insert,
     -- Unique per account: it makes a create safe to retry after a lost answer.
