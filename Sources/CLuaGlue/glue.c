@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <signal.h>
 
 #define HOOK_COUNT 1000
 #define MAX_DEPTH 64
@@ -133,6 +135,19 @@ void klip_disarm(lua_State *L) {
     S->cpu_limit = 0;
 }
 void klip_stdout_linebuffered(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+void klip_block_signals(void) {
+    sigset_t set;
+    sigfillset(&set);
+    // Faults must still reach their handlers (and Swift's backtracer).
+    sigdelset(&set, SIGSEGV); sigdelset(&set, SIGBUS); sigdelset(&set, SIGFPE);
+    sigdelset(&set, SIGILL); sigdelset(&set, SIGTRAP); sigdelset(&set, SIGABRT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+void klip_name_thread(const char *name) {
+    char shortname[16];
+    snprintf(shortname, sizeof shortname, "%s", name);
+    pthread_setname_np(pthread_self(), shortname);
+}
 
 // ---- Buffers and error text ---------------------------------------------------------
 static int buf_reserve(buffer *b, size_t extra) {

@@ -8,6 +8,11 @@ public actor ScriptRunner {
     private let context: ScriptContext
     private let latch = InterruptLatch()
     private let extraBindings: [Binding]
+    private let executor = LuaExecutor(name: "klip-lua")
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    deinit { executor.stop() }
 
     public init(options: ScriptOptions, backend: (any ScriptBackend)? = nil) {
         self.init(options: options, backend: backend, extraBindings: [])
@@ -150,3 +155,4 @@ final class InterruptLatch: @unchecked Sendable {
         }
     }
 }
+

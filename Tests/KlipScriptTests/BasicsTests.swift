@@ -100,3 +100,20 @@ import Testing
         #expect(r.message.isEmpty)
     }
 }
+
+@Suite struct ThreadTests {
+    /// Lua runs on the runner's own thread, not on one of the cooperative pool's.
+    @Test func luaRunsOnItsOwnThread() async {
+        let r = await run("""
+        local function me() local f = io.open("/proc/thread-self/comm"); local s = f:read("a"); f:close(); return s end
+        local a = me()
+        kling.sleep(0.01)
+        return a, me()
+        """)
+        #expect(r.status == 0, "\(r.message)")
+        #expect(r.values.count == 2)
+        #expect(r.values.first == .string("klip-lua\n"), "\(r.values)")
+        #expect(r.values.first == r.values.last)
+    }
+}
+

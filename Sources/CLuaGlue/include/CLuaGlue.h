@@ -73,6 +73,11 @@ int klip_kill_reason(lua_State *L);
 void klip_disarm(lua_State *L);
 /// stdout line-buffered and shared with Swift's print.
 void klip_stdout_linebuffered(void);
+/// Blocks asynchronous signals (SIGINT...) on the calling thread, so they reach the
+/// dispatch source that handles them instead of being discarded here.
+void klip_block_signals(void);
+/// Names the calling thread (a new thread inherits its creator's name otherwise).
+void klip_name_thread(const char *name);
 
 // ---- Protected helpers (return LUA_OK or an error status; message via klip_last_error).
 const char *klip_last_error(lua_State *L, size_t *len);
