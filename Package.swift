@@ -32,6 +32,16 @@ let package = Package(
             ]
         ),
 
+        // What a script paid for: identify results and lip-sync tasks by fingerprint.
+        .target(
+            name: "KlipJournal",
+            dependencies: [
+                "KlingAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // dlib behind a C header. Always -O2: dlib is ~150x slower at -O0.
         .target(
             name: "CFaceLandmarks",
@@ -88,6 +98,10 @@ let package = Package(
         ),
         .testTarget(name: "KlipScriptTests", dependencies: ["KlipScript", "KlingAPI", "KlipServer"]),
         .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"]),
+        .testTarget(
+            name: "KlipJournalTests",
+            dependencies: ["KlipJournal", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -51,6 +51,12 @@ public final class KlingClient: Sendable {
         return result
     }
 
+    /// Remembers a session identified earlier (a journal's cached result), so creates on it
+    /// are checked against its faces as if this client had identified it.
+    public func adopt(_ result: IdentifyFaceResult, videoDurationMs: Int?) async {
+        await sessions.record(result, videoDurationMs: videoDurationMs)
+    }
+
     // MARK: advanced-lip-sync
 
     /// Probes, converts if needed, and Base64-encodes a local audio file; a URL passes through.
