@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "klip",
             dependencies: [
-                "KlingAPI", "KlipServer", "KlipScript", "KlipMedia", "KlipEngine",
+                "KlingAPI", "KlipServer", "KlipScript", "KlipMedia", "KlipEngine", "KlipJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,5 +1,6 @@
 import Foundation
 import KlingAPI
+import KlipJournal
 import KlipServer
 import Logging
 
@@ -27,6 +28,21 @@ actor Backend {
         switch target {
         case let .remote(config): config.isLocal ? "local" : "kling"
         case .embedded: "local"
+        }
+    }
+
+    /// Which account's tasks the journal's entries belong to: a task on the emulator is
+    /// not a task on Kling. Names the key by a hash, never by its value.
+    nonisolated var journalScope: String {
+        switch target {
+        case let .embedded(config): return "local:" + config.stateDirectory
+        case let .remote(config):
+            let who: String = switch config.credentials {
+            case .none: "anonymous"
+            case let .apiKey(key): "key:" + Fingerprint.hex(Data(key.utf8)).prefix(12)
+            case let .accessKey(access, _): "ak:" + access
+            }
+            return config.baseURL.absoluteString + config.pathPrefix + "#" + who
         }
     }
 
