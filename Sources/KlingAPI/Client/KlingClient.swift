@@ -11,6 +11,8 @@ public final class KlingClient: Sendable {
     let sessions = SessionFacts()
     let http: HTTPClient
     let logger: Logger
+    /// Wakes waits early when a callback says a task changed (see `CallbackReceiver`).
+    public let signals = TaskSignals()
 
     public init(configuration: KlingConfiguration, httpClient: HTTPClient = KlingHTTP.shared,
                 logger: Logger = Logger(label: "klip.client")) {
