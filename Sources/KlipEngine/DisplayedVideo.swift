@@ -12,13 +12,13 @@ struct DisplayedVideo {
 
     /// Probes `path`; throws `EngineError.media` naming the file.
     static func probe(_ path: String) async throws -> DisplayedVideo {
+        async let rotation = VideoOrientation.rotationDegrees(of: path)  // a second ffprobe, run alongside
         let info: MediaInfo
         do { info = try await MediaProbe.probe(path) } catch { throw EngineError.from(error) }
         guard let video = info.video, video.width > 0, video.height > 0 else {
             throw EngineError.media("\(path): has no video stream")
         }
-        let rotation = await VideoOrientation.rotationDegrees(of: path)
-        let size = VideoOrientation.displaySize(width: video.width, height: video.height, rotationDegrees: rotation)
+        let size = VideoOrientation.displaySize(width: video.width, height: video.height, rotationDegrees: await rotation)
         return DisplayedVideo(info: info, video: video, width: size.width, height: size.height)
     }
 

@@ -46,7 +46,10 @@ public struct LipSyncRenderer: Sendable {
 
     /// The same with a custom per-frame stage.
     public func render<Stage: FrameStage & Sendable>(_ request: RenderRequest, stage: Stage) async throws -> VideoFacts {
+        // The new audio must be readable; probe it alongside the video.
+        async let soundChecked: Void = Self.checkSound(request.audioPath, needed: mode == .full)
         let input = try await DisplayedVideo.probe(request.videoPath)
+        try await soundChecked
         let output = request.outputPath
         try? FileManager.default.removeItem(atPath: output)
         switch mode {
@@ -62,21 +65,26 @@ public struct LipSyncRenderer: Sendable {
         return facts
     }
 
+    private static func checkSound(_ path: String, needed: Bool) async throws {
+        guard needed else { return }
+        let sound: MediaInfo
+        do { sound = try await MediaProbe.probe(path) } catch { throw EngineError.from(error) }
+        guard sound.audio != nil else { throw EngineError.media("\(path): has no audio stream") }
+    }
+
     private func encode<Stage: FrameStage & Sendable>(_ request: RenderRequest, input video: DisplayedVideo,
                                                       stage: Stage) async throws {
         guard request.soundStartMs >= 0, request.soundEndMs > request.soundStartMs, request.insertMs >= 0 else {
             throw EngineError.inputRejected("sound range \(request.soundStartMs)-\(request.soundEndMs) ms inserted at \(request.insertMs) ms is not a valid clip")
         }
-        let sound: MediaInfo
-        do { sound = try await MediaProbe.probe(request.audioPath) } catch { throw EngineError.from(error) }
-        guard sound.audio != nil else { throw EngineError.media("\(request.audioPath): has no audio stream") }
 
         let fps = video.fps, durationMs = video.durationMs
         let mix = AudioMix(soundStartMs: request.soundStartMs, soundEndMs: request.soundEndMs, insertMs: request.insertMs,
                            soundVolume: request.soundVolume, originalVolume: request.originalVolume,
                            videoDurationMs: durationMs)
         let hasOriginal = video.info.audio != nil
-        var arguments = FrameWriter.rawVideoInput(width: video.width, height: video.height, fps: fps)
+        let format = stage.pixelFormat
+        var arguments = FrameWriter.rawVideoInput(width: video.width, height: video.height, fps: fps, pixelFormat: format)
         if hasOriginal { arguments += ["-vn", "-i", request.videoPath] }
         arguments += ["-vn", "-i", request.audioPath]
         arguments += ["-filter_complex", mix.filterGraph(original: hasOriginal ? "1:a" : nil, sound: hasOriginal ? "2:a" : "1:a"),
@@ -86,7 +94,7 @@ public struct LipSyncRenderer: Sendable {
         let reader: FrameReader
         let writer: FrameWriter
         do {
-            reader = try FrameReader(path: request.videoPath, width: video.width, height: video.height)
+            reader = try FrameReader(path: request.videoPath, width: video.width, height: video.height, pixelFormat: format)
             writer = try FrameWriter(arguments: arguments, outputPath: request.outputPath)
         } catch { throw EngineError.from(error) }
         do {
@@ -121,7 +129,8 @@ public struct LipSyncRenderer: Sendable {
         while try reader.read(into: &buffer) {
             try buffer.withUnsafeMutableBytes { pixels in
                 var frame = VideoFrame(index: index, timeMs: Int((Double(index) * 1000 / fps).rounded()),
-                                       width: reader.width, height: reader.height, pixels: pixels)
+                                       width: reader.width, height: reader.height, pixelFormat: reader.pixelFormat,
+                                       pixels: pixels)
                 try stage.process(&frame)
                 try writer.write(UnsafeRawBufferPointer(pixels))
             }
