@@ -10,9 +10,11 @@ struct DisplayedVideo {
     var fps: Double { video.fps > 0 ? video.fps : 25 }
     var durationMs: Int { video.durationMs ?? info.durationMs }
 
-    /// Probes `path`; throws `EngineError.media` naming the file.
-    static func probe(_ path: String) async throws -> DisplayedVideo {
-        async let rotation = VideoOrientation.rotationDegrees(of: path)  // a second ffprobe, run alongside
+    /// Probes `path`; throws `EngineError.media` naming the file. `rotated: false` skips
+    /// the rotation probe for files known to be upright (our own renders).
+    static func probe(_ path: String, rotated: Bool = true) async throws -> DisplayedVideo {
+        // A second ffprobe, run alongside.
+        async let rotation = rotated ? VideoOrientation.rotationDegrees(of: path) : 0
         let info: MediaInfo
         do { info = try await MediaProbe.probe(path) } catch { throw EngineError.from(error) }
         guard let video = info.video, video.width > 0, video.height > 0 else {

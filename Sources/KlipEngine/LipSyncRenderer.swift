@@ -60,7 +60,8 @@ public struct LipSyncRenderer: Sendable {
         case .full:
             try await encode(request, input: input, stage: stage)
         }
-        var facts = try await DisplayedVideo.probe(output).facts
+        // A copy keeps the input's rotation; an encode is written upright.
+        var facts = try await DisplayedVideo.probe(output, rotated: mode == .none).facts
         if facts.sizeBytes == 0 { facts.sizeBytes = VideoValidator.fileSize(output) }
         return facts
     }
