@@ -116,6 +116,22 @@ struct FaceIdentifierTests {
         }
         let (faces, flat) = result
         try #require(faces.count == 1 && flat.count == 136)
+        // The Y plane of the same frame gives the same face and landmarks.
+        let yuvReader = try FrameReader(path: Media.path("one-face.mp4"), width: 1280, height: 720, pixelFormat: .yuv420p)
+        let grey = try await DedicatedThread.run(name: "test-yuv") { () -> ([DetectedFace], [Double]) in
+            var frame: [UInt8] = []
+            _ = try yuvReader.read(into: &frame)
+            yuvReader.cancel()
+            return frame.withUnsafeBytes { pixels in
+                let faces = detector.detect(frame: pixels, width: 1280, height: 720, pixelFormat: .yuv420p, scale: 0.5, threshold: 0.3)
+                guard let face = faces.first, let points = detector.landmarks(
+                    frame: pixels, width: 1280, height: 720, pixelFormat: .yuv420p, box: face) else { return (faces, []) }
+                return (faces, points.flatMap { [$0.x, $0.y] })
+            }
+        }
+        try #require(grey.0.count == 1 && grey.1.count == 136)
+        #expect(abs(grey.0[0].x - faces[0].x) <= 4 && abs(grey.0[0].width - faces[0].width) <= 4, "\(grey.0[0]) vs \(faces[0])")
+        #expect(zip(grey.1, flat).allSatisfy { abs($0 - $1) <= 4 })
         let face = faces[0]
         func point(_ i: Int) -> (x: Double, y: Double) { (flat[2 * i], flat[2 * i + 1]) }
         let nose = point(30), chin = point(8), leftEye = point(36), rightEye = point(45)
