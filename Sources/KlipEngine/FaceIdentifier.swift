@@ -38,7 +38,8 @@ public actor FaceIdentifier {
         let detector = try await loadedDetector()
         let fps = video.fps, durationMs = video.durationMs
         let reader: FrameReader
-        do { reader = try FrameReader(path: videoPath, width: video.width, height: video.height, pixelFormat: .yuv420p) } catch {
+        do { reader = try FrameReader(path: videoPath, width: video.width, height: video.height, pixelFormat: .yuv420p,
+                                     constantRate: fps) } catch {
             throw EngineError.from(error)
         }
         let options = self.options

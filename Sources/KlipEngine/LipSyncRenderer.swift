@@ -95,7 +95,10 @@ public struct LipSyncRenderer: Sendable {
         let reader: FrameReader
         let writer: FrameWriter
         do {
-            reader = try FrameReader(path: request.videoPath, width: video.width, height: video.height, pixelFormat: format)
+            // Constant rate: frame n is at n / fps, as the encoder input says, so a variable-rate
+            // video stays in sync with its own audio.
+            reader = try FrameReader(path: request.videoPath, width: video.width, height: video.height, pixelFormat: format,
+                                     constantRate: fps)
             writer = try FrameWriter(arguments: arguments, outputPath: request.outputPath)
         } catch { throw EngineError.from(error) }
         do {

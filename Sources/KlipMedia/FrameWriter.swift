@@ -17,7 +17,7 @@ public final class FrameWriter: @unchecked Sendable {
     /// digits that 29.97 (30000/1001) stays exact to ffmpeg.
     public static func rawVideoInput(width: Int, height: Int, fps: Double, pixelFormat: RawPixelFormat = .rgb24) -> [String] {
         ["-f", "rawvideo", "-pix_fmt", pixelFormat.rawValue, "-s", "\(width)x\(height)",
-         "-framerate", String(format: "%.6f", fps), "-i", "pipe:0"]
+         "-framerate", FrameReader.rate(fps), "-i", "pipe:0"]
     }
 
     public func write(_ frame: [UInt8]) throws {
