@@ -61,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         let received = signals.received
         let stopper = Task { () -> String? in
             for await name in received {
-                stderrLine("klip serve: \(name): no new connections; letting requests in flight finish (up to \(shutdownGrace) s; a second signal exits at once)")
+                stderrLine("klip serve: \(name): no new connections; letting requests in flight finish (up to \(shutdownGrace) s; Ctrl-C again exits at once)")
                 await running.stop()
                 return name
             }
@@ -83,7 +83,8 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 /// SIGTERM and SIGINT as an async stream of their names. The first asks for a graceful stop;
-/// a second one exits at once (status 1), for a stop that takes too long.
+/// a SIGINT after that (a second Ctrl-C) exits at once (status 1). A repeated SIGTERM changes
+/// nothing: supervisors such as `timeout` send it to the process and to its group.
 final class StopSignals {
     let received: AsyncStream<String>
     private let continuation: AsyncStream<String>.Continuation
@@ -101,9 +102,10 @@ final class StopSignals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                if counter.value.wrappingAdd(1, ordering: .relaxed).oldValue == 0 {
+                let earlier = counter.value.wrappingAdd(1, ordering: .relaxed).oldValue
+                if earlier == 0 {
                     continuation.yield(name)
-                } else {
+                } else if number == SIGINT {
                     stderrLine("klip serve: second signal: exiting now")
                     exit(1)
                 }

@@ -24,16 +24,16 @@ final class ServeProcess: Sendable {
     let pid: Int32
     /// From the `listening on` line.
     var baseURL: String {
-        let line = stderr.split(separator: "\n").first { $0.contains("listening on") } ?? ""
+        let line = stderr.split(separator: "\n").first { $0.contains("klip serve: listening on") } ?? ""
         return line.range(of: #"http://[0-9.:\[\]]+"#, options: .regularExpression).map { String(line[$0]) } ?? ""
     }
 
     /// Starts `klip serve --port 0 <arguments>` and returns once it announces its URL.
     static func start(_ arguments: [String]) async throws -> ServeProcess {
         let server = try ServeProcess(arguments)
-        guard await server.waitForLine(containing: "listening on", timeout: .seconds(120)) != nil, !server.baseURL.isEmpty else {
+        guard await server.waitForLine(containing: "klip serve: listening on", timeout: .seconds(120)) != nil, !server.baseURL.isEmpty else {
             await server.ensureStopped()
-            throw ServeProcessError("klip serve did not announce its URL; stderr:\n\(server.stderr)")
+            throw ServeProcessError("klip serve did not announce its URL (exit \(server.state.mutex.withLock { $0.exit }.map(String.init) ?? "none")); stderr:\n\(server.stderr)")
         }
         return server
     }
@@ -55,11 +55,15 @@ final class ServeProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         self.process = process
         let state = state
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; return }
-            Self.update(state) { $0.text += String(decoding: data, as: UTF8.self) }
-        }
+        // A plain reading thread: FileHandle.readabilityHandler crashes in libdispatch on Linux.
+        let reader = pipe.fileHandleForReading
+        Thread {
+            while true {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                Self.update(state) { $0.text += String(decoding: data, as: UTF8.self) }
+            }
+        }.start()
         process.terminationHandler = { process in
             Self.update(state) { $0.exit = process.terminationStatus }
         }
