@@ -83,7 +83,8 @@
 function identify(video) end
 
 ---Creates a lip-sync task; returns once it is created. Every documented rule is checked
----before sending; a violation raises a `klip.Error` naming the field.
+---before sending; a violation raises a `klip.Error` naming the field. While the account
+---already runs as many tasks as it may (code 1303), it waits for a free slot.
 ---@param spec klip.LipSyncSpec
 ---@return klip.Task
 function lipsync(spec) end

@@ -59,7 +59,7 @@ extension LuaRuntime {
                         facts = prepared.facts
                         if let note = prepared.note { context.diagnostics("[\(context.scriptName)] \(note)") }
                     }
-                    let task = try await client.createLipSync(request, audio: facts)
+                    let task = try await Self.create(request, audio: facts, client: client, context: context)
                     context.progress.created(taskID: task.taskID,
                                              externalTaskID: task.externalTaskID ?? request.externalTaskID,
                                              status: task.taskStatus.rawValue)
@@ -186,6 +186,32 @@ extension LuaRuntime {
         }
     }
 
+    /// Creates the task, waiting for a free slot while the account runs as many tasks as it
+    /// may (code 1303: the create was refused, so trying again cannot make a second task).
+    /// A loop of lipsync calls then queues here instead of failing.
+    static func create(_ request: LipSyncRequest, audio: AudioFacts?, client: KlingClient,
+                       context: ScriptContext) async throws -> LipSyncTask {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(1800)
+        var delay: Duration = .seconds(1)
+        var told = false
+        while true {
+            let refused: KlingError
+            do {
+                return try await client.createLipSync(request, audio: audio)
+            } catch {
+                refused = error
+            }
+            guard refused.code == 1303, clock.now + delay < deadline else { throw refused }
+            if !told {
+                context.diagnostics("[\(context.scriptName)] waiting for a free task slot (\(refused.message))")
+                told = true
+            }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 1.5, .seconds(10))
+        }
+    }
+
     static func taskID(_ v: LuaValue) -> String? {
         switch v {
         case let .string(s) where !s.isEmpty: return s
@@ -259,7 +285,7 @@ extension ScriptContext {
             return .error(ScriptError(kind: "network", message: "no API backend is configured for this run"))
         }
         do {
-            let client = try await backend.client()
+            let client = try await clients.client(from: backend)
             return .values(try await body(client))
         } catch let e as KlingError {
             return .error(ScriptError(e))
@@ -374,6 +400,22 @@ actor SoundCache {
         entries[key] = task
         do { return try await task.value } catch {
             entries[key] = nil
+            throw error
+        }
+    }
+}
+
+/// One client per run, whatever the backend does when many coroutines ask at once: the
+/// first request makes it (and starts the emulator), the others wait for that one.
+actor ClientCache {
+    private var making: Task<KlingClient, any Error>?
+
+    func client(from backend: any ScriptBackend) async throws -> KlingClient {
+        if let making { return try await making.value }
+        let task = Task { try await backend.client() }
+        making = task
+        do { return try await task.value } catch {
+            making = nil // a later call may try again
             throw error
         }
     }

@@ -38,6 +38,8 @@ enum Event: Sendable {
     /// Call a Lua function (registry ref) with a value, in a new coroutine (`on_status`).
     case callback(function: Int32, argument: LuaValue)
     case interrupt
+    /// Once a second while the live progress line shows: it carries a clock.
+    case tick
     /// A registry reference the Swift side kept (an `on_status` function) is no longer needed.
     case release(Int32)
 }
@@ -197,7 +199,7 @@ final class LuaRuntime {
         let preloaded = t.preloaded
         t.preloaded = 0
         let status = args.withUnsafeBufferPointer { a in
-            klip_resume(L, L_co(t), preloaded, a.baseAddress, a.count, &ref)
+            klip_resume(L, t.co, preloaded, a.baseAddress, a.count, &ref)
         }
         current = nil
         switch status {
@@ -218,7 +220,7 @@ final class LuaRuntime {
                 }
                 return
             }
-            klip_reset_thread(L, L_co(t)) // its pending <close> handlers run now
+            klip_reset_thread(L, t.co) // its pending <close> handlers run now
             finished(t)
             if t.isMain {
                 fail(status: 1, message: "klip: " + (t.report ?? "error"))
@@ -228,7 +230,6 @@ final class LuaRuntime {
         }
     }
 
-    private func L_co(_ t: LuaThread) -> OpaquePointer { t.co }
 
     private func finished(_ t: LuaThread) {
         if let token = t.pendingToken { inFlight.removeValue(forKey: token)?.cancel() }
@@ -284,6 +285,8 @@ final class LuaRuntime {
             if stop == nil { interrupted() }
         case let .release(ref):
             box.unref(ref)
+        case .tick:
+            break
         }
     }
 

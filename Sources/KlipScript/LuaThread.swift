@@ -22,7 +22,7 @@ final class LuaThread {
     var joiners: [(LuaThread, Int)] = []
     /// Someone waited on this thread (so its error was seen).
     var observed = false
-    let state_: StateBox
+    let stateBox: StateBox
 
     init(id: Int, co: OpaquePointer, threadRef: Int32, preloaded: Int32, isMain: Bool, state: StateBox) {
         self.id = id
@@ -30,14 +30,14 @@ final class LuaThread {
         self.threadRef = threadRef
         self.preloaded = preloaded
         self.isMain = isMain
-        self.state_ = state
+        self.stateBox = state
     }
 
     var isLive: Bool { state == .ready || state == .waiting }
 
     deinit {
-        state_.unref(threadRef)
-        state_.unref(resultRef)
+        stateBox.unref(threadRef)
+        stateBox.unref(resultRef)
     }
 }
 

@@ -60,6 +60,8 @@ coroutine_.wrap = function(f)
     local r = forward(co, pack(co_resume(co, ...)))
     if r[1] then return unpack(r, 2, r.n) end
     if co_status(co) == "dead" then co_close(co) end
+    -- As Lua's own wrap does: a string error gets the caller's position.
+    if type(r[2]) == "string" then error(r[2], 2) end
     error(r[2], 0)
   end
 end

@@ -9,6 +9,9 @@ final class Progress: @unchecked Sendable {
     private var order: [String] = []
     private var tasks: [String: CreatedTask] = [:]
     private var lineShown = false
+    private let started = ContinuousClock.now
+
+    var isLive: Bool { live }
 
     init(live: Bool, write: @escaping @Sendable (String) -> Void) {
         self.live = live
@@ -57,7 +60,9 @@ final class Progress: @unchecked Sendable {
             for t in tasks.values { counts[t.lastStatus, default: 0] += 1 }
             let pending = tasks.values.filter { $0.lastStatus != "succeed" && $0.lastStatus != "failed" }.count
             let parts = ["submitted", "processing", "succeed", "failed"].compactMap { s in counts[s].map { "\($0) \(s)" } }
-            return ("klip: \(tasks.count) task\(tasks.count == 1 ? "" : "s"): " + parts.joined(separator: ", "), pending)
+            let elapsed = Int((ContinuousClock.now - started) / .seconds(1))
+            let clock = String(format: "%d:%02d", elapsed / 60, elapsed % 60)
+            return ("klip: \(tasks.count) task\(tasks.count == 1 ? "" : "s"): " + parts.joined(separator: ", ") + " · \(clock)", pending)
         }
         if pending == 0 { clear(); return }
         lock.withLock { lineShown = true }

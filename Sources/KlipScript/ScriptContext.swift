@@ -8,6 +8,7 @@ final class ScriptContext: Sendable {
     let diagnostics: @Sendable (String) -> Void
     let progress: Progress
     let sounds = SoundCache()
+    let clients = ClientCache()
 
     init(options: ScriptOptions, backend: (any ScriptBackend)?) {
         self.backend = backend

@@ -43,6 +43,13 @@ public actor ScriptRunner {
             return report(ScriptResult(exitStatus: 1, values: [], errorMessage: "klip: " + error.message, createdTasks: []))
         }
         latch.attach(rt.L, rt.sink)
+        let ticker: Task<Void, Never>? = context.progress.isLive ? Task { [sink = rt.sink] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                sink.yield(.tick)
+            }
+        } : nil
+        defer { ticker?.cancel() }
         var events = rt.events.makeAsyncIterator()
         rt.pump()
         context.progress.redraw()
@@ -69,9 +76,13 @@ public actor ScriptRunner {
 
     private func report(_ result: ScriptResult) -> ScriptResult {
         if let message = result.errorMessage { context.diagnostics(message) }
-        if result.exitStatus == 130, !result.createdTasks.isEmpty {
+        // After Ctrl-C every task this run created is listed; after an error, the ones
+        // still running (they go on at the server, and cost money there).
+        let listed = result.exitStatus == 130 ? result.createdTasks
+            : result.exitStatus != 0 ? result.createdTasks.filter { $0.lastStatus != "succeed" && $0.lastStatus != "failed" } : []
+        if !listed.isEmpty {
             var lines = ["klip: tasks created by this run (they keep running on the server):"]
-            for t in result.createdTasks {
+            for t in listed {
                 lines.append("  \(t.taskID)" + (t.externalTaskID.map { "  external_task_id=\($0)" } ?? "") + "  last status: \(t.lastStatus)")
             }
             context.diagnostics(lines.joined(separator: "\n"))

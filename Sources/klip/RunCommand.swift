@@ -66,7 +66,17 @@ struct RunCommand: AsyncParsableCommand {
             source: source, arguments: arguments, sandbox: sandbox, allowedDirectories: allowDirs,
             memoryLimit: memoryLimit.flatMap(ScriptOptions.parseSize), cpuLimit: cpuLimit
         )
-        // Resolved now, started only when the first binding needs the API.
+        // Resolved now, started only when the first binding needs the API. The embedded
+        // emulator may read media from the working directory, the script's folder and the
+        // allowed folders unless --media-root says otherwise.
+        var backendOptions = backendOptions
+        if backendOptions.mediaRoot.isEmpty {
+            var roots = [FileManager.default.currentDirectoryPath]
+            if case let .file(path) = source, path != "-" {
+                roots.append(URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path)
+            }
+            backendOptions.mediaRoot = roots + allowDirs
+        }
         let backend = try backendOptions.makeBackend()
         let runner = ScriptRunner(options: options, backend: backend)
 

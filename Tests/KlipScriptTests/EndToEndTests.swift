@@ -21,9 +21,9 @@ final class EmulatorBackend: ScriptBackend {
     static let media = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("media")
 
-    static func start(render: Bool = true) async throws -> EmulatorBackend {
+    static func start(render: Bool = true, maxParallel: Int? = nil) async throws -> EmulatorBackend {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("klip-script-e2e-\(UUID().uuidString)")
-        var config = EmulatorConfiguration(stateDirectory: state.path, maxParallel: render ? 2 : 64)
+        var config = EmulatorConfiguration(stateDirectory: state.path, maxParallel: maxParallel ?? (render ? 2 : 64))
         config.mediaRoots = [media.path, FileManager.default.temporaryDirectory.path]
         if !render { config.renderMode = .none }
         var logger = Logger(label: "test")
@@ -154,7 +154,7 @@ func runScript(_ code: String, backend: EmulatorBackend, lines: Lines = Lines())
         """), diagnostics: { lines.add($0) }, liveProgress: false)
         let runner = ScriptRunner(options: options, backend: backend)
         async let result = runner.run()
-        for _ in 0..<300 where !lines.text.contains("created") { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<1200 where !lines.text.contains("created") { try await Task.sleep(for: .milliseconds(50)) }
         runner.interrupt()
         let r = await result
         #expect(r.exitStatus == 130)
@@ -195,5 +195,55 @@ func runScript(_ code: String, backend: EmulatorBackend, lines: Lines = Lines())
         """, backend: backend)
         #expect(r.status == 0, "\(r.message)")
         #expect(r.values == [.string("succeed"), .string("from spawn"), .bool(true), .string("succeed"), .string("succeed")])
+    }
+
+    /// Coroutines that need the API at the same moment share one client (one emulator).
+    @Test func concurrentFirstCallsMakeOneClient() async throws {
+        let backend = try await EmulatorBackend.start(render: false)
+        defer { Task { await backend.running.stop() } }
+        let counter = Counter()
+        let counting = CountingBackend(inner: backend, counter: counter)
+        let options = ScriptOptions(source: .code("""
+        local hs = {}
+        for i = 1, 3 do hs[i] = kling.spawn(identify, "\(media)/one-face.mp4") end
+        local ss = wait(hs)
+        return #ss[1].faces, #ss[3].faces
+        """), diagnostics: { _ in }, liveProgress: false)
+        let r = await ScriptRunner(options: options, backend: counting).run()
+        #expect(r.exitStatus == 0, "\(r.errorMessage ?? "")")
+        #expect(r.values == [.int(1), .int(1)])
+        #expect(counter["client"] == 1)
+    }
+
+    /// With one task slot, a loop of creates queues in lipsync instead of failing with 1303.
+    @Test func createsWaitForAFreeSlot() async throws {
+        let backend = try await EmulatorBackend.start(render: false, maxParallel: 1)
+        defer { Task { await backend.running.stop() } }
+        let r = await runScript("""
+        local s = identify("\(media)/one-face.mp4")
+        local ts = {}
+        for i = 1, 4 do
+          ts[i] = lipsync{session = s, face = s.faces[1], sound_file = "\(media)/speech.wav",
+            sound_start_time = 0, sound_end_time = 2000, sound_insert_time = i * 100}
+        end
+        local rs = wait(ts, {interval = 0.2})
+        local ok = 0
+        for _, res in ipairs(rs) do if res.task_status == "succeed" then ok = ok + 1 end end
+        return ok
+        """, backend: backend)
+        #expect(r.status == 0, "\(r.message)")
+        #expect(r.values == [.int(4)])
+    }
+}
+
+final class CountingBackend: ScriptBackend {
+    let name = "local"
+    let inner: EmulatorBackend
+    let counter: Counter
+    init(inner: EmulatorBackend, counter: Counter) { self.inner = inner; self.counter = counter }
+    func client() async throws -> KlingClient {
+        counter.bump("client")
+        try await Task.sleep(for: .milliseconds(200)) // like starting an emulator
+        return inner.kling
     }
 }

@@ -129,16 +129,19 @@ final class Tracked {
           kling.sleep(100)
         end)
         kling.sleep(0) -- let the spawned function start
+        local ready = io.open("\(marker).ready", "w"); ready:close()
         while true do pcall(function() while true do end end) end
         """), diagnostics: { lines.add($0) }, liveProgress: false)
         let runner = ScriptRunner(options: options)
         let started = ContinuousClock.now
         async let result = runner.run()
-        try await Task.sleep(for: .milliseconds(300))
+        for _ in 0..<400 where !FileManager.default.fileExists(atPath: marker + ".ready") {
+            try await Task.sleep(for: .milliseconds(25))
+        }
         runner.interrupt()
         let r = await result
         #expect(r.exitStatus == 130)
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(FileManager.default.contents(atPath: marker).map { String(decoding: $0, as: UTF8.self) } == "main")
         #expect(FileManager.default.fileExists(atPath: marker + ".spawned"))
     }

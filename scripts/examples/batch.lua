@@ -58,6 +58,10 @@ local function pick(session, how)
   return best
 end
 
+-- Kling runs a limited number of tasks at once per account; over it, lipsync waits for a
+-- free slot, so every row can simply ask.
+local stamp = os.time()
+
 local function run(i, row)
   local session = session_for(row.video)
   local face = assert(pick(session, row.face or "longest"), "no face in " .. row.video)
@@ -68,7 +72,8 @@ local function run(i, row)
   local task = lipsync{
     session = session, face = face, sound_file = row.audio,
     sound_start_time = 0, sound_end_time = clip, sound_insert_time = insert,
-    external_task_id = row.id,
+    -- Unique per account: it makes a create safe to retry after a lost answer.
+    external_task_id = row.id or ("batch-%d-%d"):format(stamp, i),
   }
   local result = wait(task)
   local path = kling.download(result, out_dir .. "/" .. (row.out or (i .. ".mp4")))
