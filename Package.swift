@@ -32,6 +32,26 @@ let package = Package(
             ]
         ),
 
+        // What a script paid for: identify results and lip-sync tasks by fingerprint.
+        .target(
+            name: "KlipJournal",
+            dependencies: [
+                "KlingAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // A local receiver for task callbacks that wakes waits early.
+        .target(
+            name: "KlipCallbacks",
+            dependencies: [
+                "KlingAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // dlib behind a C header. Always -O2: dlib is ~150x slower at -O0.
         .target(
             name: "CFaceLandmarks",
@@ -66,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "klip",
             dependencies: [
-                "KlingAPI", "KlipServer", "KlipScript", "KlipMedia", "KlipEngine",
+                "KlingAPI", "KlipServer", "KlipScript", "KlipMedia", "KlipEngine", "KlipJournal", "KlipCallbacks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,6 +108,14 @@ let package = Package(
         ),
         .testTarget(name: "KlipScriptTests", dependencies: ["KlipScript", "KlingAPI", "KlipServer"]),
         .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"]),
+        .testTarget(
+            name: "KlipCallbacksTests",
+            dependencies: ["KlipCallbacks", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "KlipJournalTests",
+            dependencies: ["KlipJournal", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,13 +17,11 @@ struct cfl_detector {
 
 namespace {
 
-inline unsigned char luma(const uint8_t *p) {
-    return (unsigned char)((p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8);
-}
+inline unsigned luma(const uint8_t *p) { return (p[0] * 77u + p[1] * 150u + p[2] * 29u) >> 8; }
 
-// Area-averaging shrink of a region of an RGB24 image into grey. Averaging (not point
-// sampling) keeps HOG gradients stable from frame to frame.
-void shrink_to_grey(const uint8_t *rgb, int stride, int x0, int y0, int w, int h, double scale,
+// Area-averaging shrink of a region of an RGB24 (channels 3) or grey (channels 1) image
+// into grey. Averaging (not point sampling) keeps HOG gradients stable between frames.
+void shrink_to_grey(const uint8_t *pixels, int channels, int stride, int x0, int y0, int w, int h, double scale,
                     dlib::array2d<unsigned char> &out) {
     const int ow = std::max(1, (int)std::lround(w * scale));
     const int oh = std::max(1, (int)std::lround(h * scale));
@@ -37,8 +35,12 @@ void shrink_to_grey(const uint8_t *rgb, int stride, int x0, int y0, int w, int h
             const int sx0 = xs[ox], sx1 = std::max(sx0 + 1, xs[ox + 1]);
             unsigned sum = 0, n = 0;
             for (int sy = sy0; sy < sy1; ++sy) {
-                const uint8_t *row = rgb + (size_t)(y0 + sy) * stride + (size_t)(x0 + sx0) * 3;
-                for (int sx = sx0; sx < sx1; ++sx, row += 3) { sum += luma(row); ++n; }
+                const uint8_t *row = pixels + (size_t)(y0 + sy) * stride + (size_t)(x0 + sx0) * channels;
+                if (channels == 1) {
+                    for (int sx = sx0; sx < sx1; ++sx, ++row) { sum += *row; ++n; }
+                } else {
+                    for (int sx = sx0; sx < sx1; ++sx, row += 3) { sum += luma(row); ++n; }
+                }
             }
             out[oy][ox] = (unsigned char)(sum / n);
         }
@@ -74,11 +76,13 @@ extern "C" cfl_detector *cfl_create(const char *model_path, char *error, size_t 
 
 extern "C" void cfl_destroy(cfl_detector *detector) { delete detector; }
 
-extern "C" int cfl_detect(cfl_detector *d, const uint8_t *rgb, int width, int height, int stride,
-                          double scale, double threshold, cfl_face *out, int max_faces) {
-    if (!d || !rgb || width <= 0 || height <= 0 || stride < width * 3 || !(scale > 0 && scale <= 1)) return -1;
+namespace {
+
+int detect(cfl_detector *d, const uint8_t *pixels, int channels, int width, int height, int stride,
+           double scale, double threshold, cfl_face *out, int max_faces) {
+    if (!d || !pixels || width <= 0 || height <= 0 || stride < width * channels || !(scale > 0 && scale <= 1)) return -1;
     try {
-        shrink_to_grey(rgb, stride, 0, 0, width, height, scale, d->grey);
+        shrink_to_grey(pixels, channels, stride, 0, 0, width, height, scale, d->grey);
         std::vector<dlib::rect_detection> found;
         d->detector(d->grey, found, threshold);
         std::sort(found.begin(), found.end(),
@@ -106,9 +110,10 @@ extern "C" int cfl_detect(cfl_detector *d, const uint8_t *rgb, int width, int he
     }
 }
 
-extern "C" int cfl_landmarks(cfl_detector *d, const uint8_t *rgb, int width, int height, int stride,
-                             cfl_face box, cfl_point *out) {
-    if (!d || !rgb || !out || width <= 0 || height <= 0 || stride < width * 3 || box.width <= 0 || box.height <= 0)
+int landmarks(cfl_detector *d, const uint8_t *pixels, int channels, int width, int height, int stride,
+              cfl_face box, cfl_point *out) {
+    if (!d || !pixels || !out || width <= 0 || height <= 0 || stride < width * channels || box.width <= 0 ||
+        box.height <= 0)
         return -1;
     try {
         // Only a margin around the box is converted: the predictor looks inside the box.
@@ -116,7 +121,7 @@ extern "C" int cfl_landmarks(cfl_detector *d, const uint8_t *rgb, int width, int
         const int x0 = std::max(0, box.x - mx), y0 = std::max(0, box.y - my);
         const int x1 = std::min(width, box.x + box.width + mx), y1 = std::min(height, box.y + box.height + my);
         if (x1 <= x0 || y1 <= y0) return -1;
-        shrink_to_grey(rgb, stride, x0, y0, x1 - x0, y1 - y0, 1.0, d->grey);
+        shrink_to_grey(pixels, channels, stride, x0, y0, x1 - x0, y1 - y0, 1.0, d->grey);
         const dlib::rectangle rect(box.x - x0, box.y - y0, box.x - x0 + box.width - 1, box.y - y0 + box.height - 1);
         const dlib::full_object_detection shape = d->predictor(d->grey, rect);
         if (shape.num_parts() != CFL_LANDMARK_COUNT) return -1;
@@ -127,4 +132,26 @@ extern "C" int cfl_landmarks(cfl_detector *d, const uint8_t *rgb, int width, int
     } catch (...) {
         return -1;
     }
+}
+
+}  // namespace
+
+extern "C" int cfl_detect(cfl_detector *d, const uint8_t *rgb, int width, int height, int stride,
+                          double scale, double threshold, cfl_face *out, int max_faces) {
+    return detect(d, rgb, 3, width, height, stride, scale, threshold, out, max_faces);
+}
+
+extern "C" int cfl_detect_grey(cfl_detector *d, const uint8_t *grey, int width, int height, int stride,
+                               double scale, double threshold, cfl_face *out, int max_faces) {
+    return detect(d, grey, 1, width, height, stride, scale, threshold, out, max_faces);
+}
+
+extern "C" int cfl_landmarks(cfl_detector *d, const uint8_t *rgb, int width, int height, int stride,
+                             cfl_face box, cfl_point *out) {
+    return landmarks(d, rgb, 3, width, height, stride, box, out);
+}
+
+extern "C" int cfl_landmarks_grey(cfl_detector *d, const uint8_t *grey, int width, int height, int stride,
+                                  cfl_face box, cfl_point *out) {
+    return landmarks(d, grey, 1, width, height, stride, box, out);
 }

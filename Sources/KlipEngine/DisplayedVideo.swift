@@ -10,15 +10,17 @@ struct DisplayedVideo {
     var fps: Double { video.fps > 0 ? video.fps : 25 }
     var durationMs: Int { video.durationMs ?? info.durationMs }
 
-    /// Probes `path`; throws `EngineError.media` naming the file.
-    static func probe(_ path: String) async throws -> DisplayedVideo {
+    /// Probes `path`; throws `EngineError.media` naming the file. `rotated: false` skips
+    /// the rotation probe for files known to be upright (our own renders).
+    static func probe(_ path: String, rotated: Bool = true) async throws -> DisplayedVideo {
+        // A second ffprobe, run alongside.
+        async let rotation = rotated ? VideoOrientation.rotationDegrees(of: path) : 0
         let info: MediaInfo
         do { info = try await MediaProbe.probe(path) } catch { throw EngineError.from(error) }
         guard let video = info.video, video.width > 0, video.height > 0 else {
             throw EngineError.media("\(path): has no video stream")
         }
-        let rotation = await VideoOrientation.rotationDegrees(of: path)
-        let size = VideoOrientation.displaySize(width: video.width, height: video.height, rotationDegrees: rotation)
+        let size = VideoOrientation.displaySize(width: video.width, height: video.height, rotationDegrees: await rotation)
         return DisplayedVideo(info: info, video: video, width: size.width, height: size.height)
     }
 

@@ -38,7 +38,8 @@ public actor FaceIdentifier {
         let detector = try await loadedDetector()
         let fps = video.fps, durationMs = video.durationMs
         let reader: FrameReader
-        do { reader = try FrameReader(path: videoPath, width: video.width, height: video.height) } catch {
+        do { reader = try FrameReader(path: videoPath, width: video.width, height: video.height, pixelFormat: .yuv420p,
+                                     constantRate: fps) } catch {
             throw EngineError.from(error)
         }
         let options = self.options
@@ -63,7 +64,8 @@ public actor FaceIdentifier {
             try FileManager.default.createDirectory(at: cropsDirectory, withIntermediateDirectories: true)
             for (track, crop) in zip(result.tracks, result.crops) {
                 let path = cropsDirectory.appendingPathComponent("face-\(track.index).jpg").path
-                try await ImageWriter.write(rgb: crop.pixels, width: crop.width, height: crop.height, to: path)
+                try await ImageWriter.write(pixels: crop.pixels, width: crop.width, height: crop.height,
+                                            pixelFormat: .yuv420p, to: path)
             }
         } catch {
             throw EngineError.from(error)
@@ -85,7 +87,11 @@ public actor FaceIdentifier {
         let step = max(1, Int((fps / options.detectionsPerSecond).rounded()))
         func time(_ frame: Int) -> Int { Int((Double(frame) * 1000 / fps).rounded()) }
         func detect(_ pixels: [UInt8]) -> [DetectedFace] {
-            pixels.withUnsafeBytes { detector.detect(rgb: $0, width: width, height: height, scale: scale, threshold: options.threshold) }
+            // yuv420p frames: the search runs on the Y plane, no colour conversion anywhere.
+            pixels.withUnsafeBytes {
+                detector.detect(frame: $0, width: width, height: height, pixelFormat: .yuv420p,
+                                scale: scale, threshold: options.threshold)
+            }
         }
         func sample(_ face: DetectedFace, _ frame: Int) -> FaceSample {
             FaceSample(timeMs: time(frame), x: face.x, y: face.y, width: face.width, height: face.height)
@@ -129,9 +135,13 @@ public actor FaceIdentifier {
                     best[id] = (face.score, crop(pixels, width: width, height: height, around: face))
                 }
             }
-            let seen = Set(ids)
+            var seen = Set(ids)
             for id in seenLast.subtracting(seen) {
-                if let last = tracker.activeTrack(id)?.samples.last { follow(id, from: last, through: between) }
+                guard let last = tracker.activeTrack(id)?.samples.last else { continue }
+                follow(id, from: last, through: between)
+                // Still there in the frame just before this one: a detector miss here, not the
+                // end; keep following it after the next searched frame too.
+                if let lastKept = between.last, tracker.activeTrack(id)?.lastMs == time(lastKept.frame) { seen.insert(id) }
             }
             seenLast = seen
             spare += between.map(\.pixels)
@@ -147,19 +157,28 @@ public actor FaceIdentifier {
         return (tracks, ids.map { best[$0]!.crop })
     }
 
-    /// A square around the face with room for hair and chin, kept inside the frame.
+    /// A square around the face with room for hair and chin, kept inside the frame, cut
+    /// from a yuv420p frame (even position and size, so the chroma planes cut cleanly).
     static func crop(_ frame: [UInt8], width: Int, height: Int, around face: DetectedFace) -> Crop {
         var side = Int(Double(max(face.width, face.height)) * 1.8)
         side = min(side, width, height) & ~1
         let cx = face.x + face.width / 2, cy = face.y + face.height / 2
-        let x0 = max(0, min(width - side, cx - side / 2)), y0 = max(0, min(height - side, cy - side / 2))
-        var pixels = [UInt8](repeating: 0, count: side * side * 3)
+        let x0 = max(0, min(width - side, cx - side / 2)) & ~1, y0 = max(0, min(height - side, cy - side / 2)) & ~1
+        let chromaWidth = (width + 1) / 2, chromaHeight = (height + 1) / 2, half = side / 2
+        var pixels = [UInt8](repeating: 0, count: RawPixelFormat.yuv420p.frameBytes(width: side, height: side))
         pixels.withUnsafeMutableBytes { dst in
             frame.withUnsafeBytes { src in
                 for row in 0..<side {
-                    let from = ((y0 + row) * width + x0) * 3
-                    dst.baseAddress!.advanced(by: row * side * 3)
-                        .copyMemory(from: src.baseAddress!.advanced(by: from), byteCount: side * 3)
+                    dst.baseAddress!.advanced(by: row * side)
+                        .copyMemory(from: src.baseAddress!.advanced(by: (y0 + row) * width + x0), byteCount: side)
+                }
+                for plane in 0..<2 {
+                    let from = width * height + plane * chromaWidth * chromaHeight
+                    let to = side * side + plane * half * half
+                    for row in 0..<half {
+                        dst.baseAddress!.advanced(by: to + row * half).copyMemory(
+                            from: src.baseAddress!.advanced(by: from + (y0 / 2 + row) * chromaWidth + x0 / 2), byteCount: half)
+                    }
                 }
             }
         }

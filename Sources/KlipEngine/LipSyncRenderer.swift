@@ -46,7 +46,10 @@ public struct LipSyncRenderer: Sendable {
 
     /// The same with a custom per-frame stage.
     public func render<Stage: FrameStage & Sendable>(_ request: RenderRequest, stage: Stage) async throws -> VideoFacts {
+        // The new audio must be readable; probe it alongside the video.
+        async let soundChecked: Void = Self.checkSound(request.audioPath, needed: mode == .full)
         let input = try await DisplayedVideo.probe(request.videoPath)
+        try await soundChecked
         let output = request.outputPath
         try? FileManager.default.removeItem(atPath: output)
         switch mode {
@@ -57,9 +60,17 @@ public struct LipSyncRenderer: Sendable {
         case .full:
             try await encode(request, input: input, stage: stage)
         }
-        var facts = try await DisplayedVideo.probe(output).facts
+        // A copy keeps the input's rotation; an encode is written upright.
+        var facts = try await DisplayedVideo.probe(output, rotated: mode == .none).facts
         if facts.sizeBytes == 0 { facts.sizeBytes = VideoValidator.fileSize(output) }
         return facts
+    }
+
+    private static func checkSound(_ path: String, needed: Bool) async throws {
+        guard needed else { return }
+        let sound: MediaInfo
+        do { sound = try await MediaProbe.probe(path) } catch { throw EngineError.from(error) }
+        guard sound.audio != nil else { throw EngineError.media("\(path): has no audio stream") }
     }
 
     private func encode<Stage: FrameStage & Sendable>(_ request: RenderRequest, input video: DisplayedVideo,
@@ -67,16 +78,14 @@ public struct LipSyncRenderer: Sendable {
         guard request.soundStartMs >= 0, request.soundEndMs > request.soundStartMs, request.insertMs >= 0 else {
             throw EngineError.inputRejected("sound range \(request.soundStartMs)-\(request.soundEndMs) ms inserted at \(request.insertMs) ms is not a valid clip")
         }
-        let sound: MediaInfo
-        do { sound = try await MediaProbe.probe(request.audioPath) } catch { throw EngineError.from(error) }
-        guard sound.audio != nil else { throw EngineError.media("\(request.audioPath): has no audio stream") }
 
         let fps = video.fps, durationMs = video.durationMs
         let mix = AudioMix(soundStartMs: request.soundStartMs, soundEndMs: request.soundEndMs, insertMs: request.insertMs,
                            soundVolume: request.soundVolume, originalVolume: request.originalVolume,
                            videoDurationMs: durationMs)
         let hasOriginal = video.info.audio != nil
-        var arguments = FrameWriter.rawVideoInput(width: video.width, height: video.height, fps: fps)
+        let format = stage.pixelFormat
+        var arguments = FrameWriter.rawVideoInput(width: video.width, height: video.height, fps: fps, pixelFormat: format)
         if hasOriginal { arguments += ["-vn", "-i", request.videoPath] }
         arguments += ["-vn", "-i", request.audioPath]
         arguments += ["-filter_complex", mix.filterGraph(original: hasOriginal ? "1:a" : nil, sound: hasOriginal ? "2:a" : "1:a"),
@@ -86,7 +95,10 @@ public struct LipSyncRenderer: Sendable {
         let reader: FrameReader
         let writer: FrameWriter
         do {
-            reader = try FrameReader(path: request.videoPath, width: video.width, height: video.height)
+            // Constant rate: frame n is at n / fps, as the encoder input says, so a variable-rate
+            // video stays in sync with its own audio.
+            reader = try FrameReader(path: request.videoPath, width: video.width, height: video.height, pixelFormat: format,
+                                     constantRate: fps)
             writer = try FrameWriter(arguments: arguments, outputPath: request.outputPath)
         } catch { throw EngineError.from(error) }
         do {
@@ -121,7 +133,8 @@ public struct LipSyncRenderer: Sendable {
         while try reader.read(into: &buffer) {
             try buffer.withUnsafeMutableBytes { pixels in
                 var frame = VideoFrame(index: index, timeMs: Int((Double(index) * 1000 / fps).rounded()),
-                                       width: reader.width, height: reader.height, pixels: pixels)
+                                       width: reader.width, height: reader.height, pixelFormat: reader.pixelFormat,
+                                       pixels: pixels)
                 try stage.process(&frame)
                 try writer.write(UnsafeRawBufferPointer(pixels))
             }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Feeds RGB24 frames into an ffmpeg encode through stdin. The caller gives the whole
+/// Feeds raw frames into an ffmpeg encode through stdin. The caller gives the whole
 /// command line (so the same call can also read and mix audio); `rawVideoInput` makes the
 /// part that declares the pipe. Writes are blocking: use it from a `DedicatedThread`.
 public final class FrameWriter: @unchecked Sendable {
@@ -15,9 +15,9 @@ public final class FrameWriter: @unchecked Sendable {
 
     /// The input arguments for frames arriving on stdin. `fps` is written with enough
     /// digits that 29.97 (30000/1001) stays exact to ffmpeg.
-    public static func rawVideoInput(width: Int, height: Int, fps: Double) -> [String] {
-        ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)",
-         "-framerate", String(format: "%.6f", fps), "-i", "pipe:0"]
+    public static func rawVideoInput(width: Int, height: Int, fps: Double, pixelFormat: RawPixelFormat = .rgb24) -> [String] {
+        ["-f", "rawvideo", "-pix_fmt", pixelFormat.rawValue, "-s", "\(width)x\(height)",
+         "-framerate", FrameReader.rate(fps), "-i", "pipe:0"]
     }
 
     public func write(_ frame: [UInt8]) throws {

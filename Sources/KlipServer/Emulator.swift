@@ -61,7 +61,8 @@ public enum Emulator {
 
         let bound = BindSignal()
         let app = Application(
-            responder: EmulatorResponder(service: service),
+            responder: EmulatorResponder(service: service, faults: config.faults.isEmpty
+                ? nil : FaultInjector(spec: config.faults, seed: config.faultSeed)),
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in await bound.bound(channel.localAddress?.port) },
             logger: logger)
@@ -86,7 +87,7 @@ public enum Emulator {
         let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         let base = "http://\(hostPart):\(port)"
         guard let baseURL = URL(string: base) else {
-            await stopServer(server, group: group, runner: runner, callbacks: callbacks)
+            await stopServer(server, group: group, runner: runner, callbacks: callbacks, grace: config.shutdownGracePeriod)
             throw EmulatorStartError("\(config.host) is not a usable host name")
         }
         service.boundBase.value = base
@@ -101,28 +102,30 @@ public enum Emulator {
         // Whatever a previous run left submitted or processing runs again, oldest first.
         let unfinished: [TaskRecord]
         do { unfinished = try await store.unfinished() } catch {
-            await stopServer(server, group: group, runner: runner, callbacks: callbacks)
+            await stopServer(server, group: group, runner: runner, callbacks: callbacks, grace: config.shutdownGracePeriod)
             throw EmulatorStartError("cannot read the unfinished tasks from \(layout.database): \(error)")
         }
         for task in unfinished { await runner.enqueue(task.id) }
         logger.info("emulator listening", metadata: [
             "url": "\(base)", "auth": "\(config.authEnabled ? "on" : "off")",
             "max_parallel": "\(config.maxParallel)", "requeued": "\(unfinished.count)",
+            "faults": "\(config.faults)", "fault_seed": "\(config.faultSeed)",
         ])
         return RunningEmulator(baseURL: baseURL, state: .init(server: server, group: group, runner: runner,
-                                                               callbacks: callbacks, lock: lock))
+                                                               callbacks: callbacks, lock: lock,
+                                                               grace: config.shutdownGracePeriod))
     }
 
     /// Renders first (their tasks stay `processing` for the next start), then callbacks, then
     /// the listener: graceful, so open requests finish; one that hangs (a stuck download)
-    /// is cut off after a few seconds.
+    /// is cut off after `grace`.
     static func stopServer(_ server: Task<Void, any Error>, group: ServiceGroup, runner: TaskRunner,
-                           callbacks: CallbackSender) async {
+                           callbacks: CallbackSender, grace: Duration) async {
         await runner.stop()
         await callbacks.cancelAll()
         await group.triggerGracefulShutdown()
         let deadline = Task {
-            try await Task.sleep(for: .seconds(5))
+            try await Task.sleep(for: grace)
             server.cancel()
         }
         _ = await server.result
@@ -158,9 +161,11 @@ public struct RunningEmulator: Sendable {
         let runner: TaskRunner
         let callbacks: CallbackSender
         let lock: StateLock
+        let grace: Duration
         let stopped = Mutex(false)
         init(server: Task<Void, any Error>, group: ServiceGroup, runner: TaskRunner, callbacks: CallbackSender,
-             lock: StateLock) {
+             lock: StateLock, grace: Duration) {
+            self.grace = grace
             self.server = server
             self.group = group
             self.lock = lock
@@ -174,7 +179,8 @@ public struct RunningEmulator: Sendable {
             defer { stopped = true }
             return !stopped
         }
-        await Emulator.stopServer(state.server, group: state.group, runner: state.runner, callbacks: state.callbacks)
+        await Emulator.stopServer(state.server, group: state.group, runner: state.runner, callbacks: state.callbacks,
+                                  grace: state.grace)
         if first { state.lock.unlock() }
     }
 

@@ -27,6 +27,13 @@ public struct EmulatorConfiguration: Sendable {
     /// Largest http(s) download for a `video_url` or `sound_file`.
     public var maxDownloadBytes: Int64 = 100 << 20
 
+    /// Failures injected into API answers (`klip serve --faults`); none by default.
+    public var faults: FaultSpec = .none
+    /// With the same seed and the same request order, the same requests get the same faults.
+    public var faultSeed: UInt64 = 0
+    /// How long a stop waits for requests in flight before cutting them off.
+    public var shutdownGracePeriod: Duration = .seconds(5)
+
     /// Test seam: awaited by a worker after a task turns `processing`, before it renders.
     var beforeRender: (@Sendable (String) async -> Void)? = nil
     /// Callback retry delays; the first delivery is immediate.

@@ -1,5 +1,7 @@
 import Foundation
 import KlingAPI
+import KlipCallbacks
+import KlipJournal
 import KlipServer
 import Logging
 
@@ -12,14 +14,31 @@ actor Backend {
         case embedded(EmulatorConfiguration)
     }
 
+    /// Where to receive callbacks (`--callback-listen`), and with which secret.
+    struct Callbacks: Sendable {
+        var host: String
+        var port: Int
+        var publicURL: String?
+        var secret: String?
+    }
+
     nonisolated let target: Target
+    nonisolated let callbacks: Callbacks?
     private let logger: Logger
     private var client: KlingClient?
     private var emulator: RunningEmulator?
+    private var receiver: CallbackReceiver?
 
-    init(target: Target, logger: Logger) {
+    init(target: Target, callbacks: Callbacks? = nil, logger: Logger) {
         self.target = target
+        self.callbacks = callbacks
         self.logger = logger
+    }
+
+    /// The callback_url creates should carry, once a client exists (nil without `--callback-listen`).
+    var callbackURL: String? {
+        guard let receiver else { return nil }
+        return callbacks?.publicURL ?? receiver.url.absoluteString
     }
 
     /// `"kling"` or `"local"`, as scripts see it in `kling.backend`.
@@ -30,13 +49,29 @@ actor Backend {
         }
     }
 
+    /// Which account's tasks the journal's entries belong to: a task on the emulator is
+    /// not a task on Kling. Names the key by a hash, never by its value.
+    nonisolated var journalScope: String {
+        switch target {
+        case let .embedded(config): return "local:" + config.stateDirectory
+        case let .remote(config):
+            let who: String = switch config.credentials {
+            case .none: "anonymous"
+            case let .apiKey(key): "key:" + Fingerprint.hex(Data(key.utf8)).prefix(12)
+            case let .accessKey(access, _): "ak:" + access
+            }
+            return config.baseURL.absoluteString + config.pathPrefix + "#" + who
+        }
+    }
+
     func makeClient() async throws -> KlingClient {
         if let client { return client }
         let made: KlingClient
         switch target {
         case let .remote(config):
             made = KlingClient(configuration: config, logger: logger)
-        case let .embedded(config):
+        case var .embedded(config):
+            if let callbacks { config.webhookSecret = callbacks.secret }
             let running = try await Emulator.start(config, logger: logger)
             emulator = running
             stderrLine("klip: no Kling credentials set; using the local emulator at \(running.baseURL.absoluteString) (state: \(config.stateDirectory))")
@@ -44,11 +79,23 @@ actor Backend {
                 baseURL: running.baseURL, pathPrefix: KlingConfiguration.gatewayPrefix,
                 credentials: .none, isLocal: true), logger: logger)
         }
+        if let callbacks {
+            do {
+                let started = try await CallbackReceiver.start(host: callbacks.host, port: callbacks.port, secret: callbacks.secret,
+                                                               signals: made.signals, logger: logger)
+                receiver = started
+                stderrLine("klip: receiving callbacks at \(callbacks.publicURL ?? started.url.absoluteString)\(callbacks.secret == nil ? " (unsigned: set KLING_WEBHOOK_SECRET to verify them)" : "")")
+            } catch {
+                throw CLIError(message: "--callback-listen: \(error)")
+            }
+        }
         client = made
         return made
     }
 
     func shutdown() async {
+        await receiver?.stop()
+        receiver = nil
         await emulator?.stop()
         emulator = nil
     }
@@ -68,8 +115,9 @@ actor Backend {
         }
 
         let base = options.baseURL ?? env.baseURL
+        let callbacks = try callbackSettings(options, env: env, embedded: base == nil && { if case .none = credentials { true } else { false } }())
         if case .none = credentials, base == nil {
-            return Backend(target: .embedded(embeddedConfiguration(options)), logger: logger)
+            return Backend(target: .embedded(embeddedConfiguration(options)), callbacks: callbacks, logger: logger)
         }
         let url: URL
         if let base {
@@ -85,7 +133,22 @@ actor Backend {
             ?? (host.hasSuffix("klingai.com") ? KlingConfiguration.klingPrefix : KlingConfiguration.gatewayPrefix)
         let isLoopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
         return Backend(target: .remote(KlingConfiguration(baseURL: url, pathPrefix: prefix, credentials: credentials,
-                                                          isLocal: isLoopback)), logger: logger)
+                                                          isLocal: isLoopback)), callbacks: callbacks, logger: logger)
+    }
+
+    static func callbackSettings(_ options: BackendOptions, env: EnvironmentCredentials, embedded: Bool) throws -> Callbacks? {
+        guard let address = options.callbackListen else {
+            if options.callbackURL != nil { throw CLIError.usage("--callback-url needs --callback-listen") }
+            return nil
+        }
+        let parts = address.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+            throw CLIError.usage("--callback-listen: give host:port (port 0 for any free port); got \(address)")
+        }
+        let host = parts[0].isEmpty ? "127.0.0.1" : String(parts[0])
+        // The embedded emulator and its receiver share a fresh secret, so its callbacks are signed.
+        let secret = env.webhookSecret ?? (embedded ? "whsec_" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString() : nil)
+        return Callbacks(host: host, port: port, publicURL: options.callbackURL, secret: secret)
     }
 
     static func embeddedConfiguration(_ options: BackendOptions) -> EmulatorConfiguration {

@@ -16,6 +16,15 @@ struct BackendOptions: ParsableArguments {
     @Option(name: .long, help: "Embedded emulator only: where it keeps its database and files (default: KLIP_STATE_DIR or ~/.local/state/klip).")
     var stateDir: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Receive task callbacks on ADDR (host:port, port 0 for any) and wake waits as soon as one arrives; polling still confirms. Creates get this receiver as callback_url unless they name one.",
+        valueName: "ADDR"))
+    var callbackListen: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The public URL Kling should call when ADDR is behind a proxy or NAT (default: http://ADDR/callbacks).", valueName: "URL"))
+    var callbackURL: String?
+
     @Flag(name: .long, help: "Log each request and retry to stderr.")
     var verbose = false
 

@@ -8,8 +8,10 @@ struct EnvironmentCredentials: Sendable {
     var apiKey: String?
     var accessKey: String?
     var secretKey: String?
+    /// The `whsec_` secret callbacks are signed with (KLING_WEBHOOK_SECRET).
+    var webhookSecret: String?
 
-    static let secretNames = ["KLING_API_KEY", "KLING_ACCESS_KEY", "KLING_SECRET_KEY"]
+    static let secretNames = ["KLING_API_KEY", "KLING_ACCESS_KEY", "KLING_SECRET_KEY", "KLING_WEBHOOK_SECRET"]
 
     static func captureAndScrub() -> EnvironmentCredentials {
         let env = ProcessInfo.processInfo.environment
@@ -19,7 +21,8 @@ struct EnvironmentCredentials: Sendable {
         }
         let found = EnvironmentCredentials(baseURL: value("KLING_BASE_URL"), prefix: value("KLING_PREFIX"),
                                            apiKey: value("KLING_API_KEY"), accessKey: value("KLING_ACCESS_KEY"),
-                                           secretKey: value("KLING_SECRET_KEY"))
+                                           secretKey: value("KLING_SECRET_KEY"),
+                                           webhookSecret: value("KLING_WEBHOOK_SECRET"))
         for name in secretNames { unsetenv(name) }
         return found
     }

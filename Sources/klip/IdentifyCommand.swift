@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KlingAPI
 
 struct IdentifyCommand: AsyncParsableCommand {
@@ -12,6 +13,9 @@ struct IdentifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A Kling-generated video's id, instead of a URL.")
     var videoID: String?
 
+    @Option(name: .long, help: "Also draw a contact sheet (each face's crop, face_id and interval on the timeline) into this PNG.")
+    var sheet: String?
+
     @Flag(name: .long, help: "Print the API's data object (session_id, face_data) as JSON.")
     var json = false
 
@@ -20,8 +24,13 @@ struct IdentifyCommand: AsyncParsableCommand {
     func run() async throws {
         let backend = try backend.makeBackend()
         let result = try await backend.run { client in
-            if let videoID { return try await client.identifyFace(IdentifyFaceRequest(videoID: videoID)) }
-            return try await client.identifyFace(video: video)
+            let result = if let videoID { try await client.identifyFace(IdentifyFaceRequest(videoID: videoID)) }
+                         else { try await client.identifyFace(video: video) }
+            if let sheet {
+                let written = try await client.contactSheet(result, title: "\((video as NSString).lastPathComponent): \(result.faceData.count) face(s)", to: sheet)
+                stderrLine("klip: contact sheet \(written)")
+            }
+            return result
         }
         if json { return try Output.json(result) }
         print("session  \(result.sessionID)")

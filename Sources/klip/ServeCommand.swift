@@ -3,6 +3,7 @@ import Foundation
 import KlipEngine
 import KlipServer
 import Logging
+import Synchronization
 
 extension RenderMode: ExpressibleByArgument {}
 
@@ -23,12 +24,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Sign callbacks per Standard Webhooks with this whsec_ secret.") var webhookSecret: String?
     @Option(name: .long, help: "How long a session stays valid, seconds.") var sessionLifetime: Int = 86400
     @Option(name: .long, help: "full: render; none: tasks succeed with the input video (for load tests).") var render: RenderMode = .full
+    @Option(name: .long, help: ArgumentHelp("Inject failures into API answers, e.g. 5000=0.05,1302=0.03,drop-before=0.02,drop-after=0.02,slow=0.05:2s,truncate=0.02 or all=0.2.",
+                                            discussion: "Kinds: 5000 5001 5002 1302 1303 (that error, nothing done), drop-before (connection closed, nothing done), drop-after (done, then closed unanswered), slow=RATE:DELAY (done, answered late), truncate (done, body cut halfway); all=RATE spreads RATE over every kind.",
+                                            valueName: "spec")) var faults: String?
+    @Option(name: .long, help: "Seed for --faults: the same seed and request order give the same faults.") var faultsSeed: UInt64 = 0
+    @Option(name: .long, help: "On SIGTERM/SIGINT, seconds to let requests in flight finish.") var shutdownGrace: Int = 30
     @Flag(name: .long, help: "Log every request.") var verbose = false
 
     func validate() throws {
         if (accessKey == nil) != (secretKey == nil) { throw ValidationError("--access-key and --secret-key go together") }
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
         if sessionLifetime < 1 { throw ValidationError("--session-lifetime must be at least 1 second") }
+        if shutdownGrace < 0 { throw ValidationError("--shutdown-grace must be at least 0 seconds") }
+        if let faults { do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError(error.description) } }
     }
 
     func run() async throws {
@@ -43,11 +51,71 @@ struct ServeCommand: AsyncParsableCommand {
         config.sessionLifetime = .seconds(sessionLifetime)
         config.webhookSecret = webhookSecret
         config.renderMode = render
+        if let faults { config.faults = try FaultSpec(parsing: faults) }
+        config.faultSeed = faultsSeed
+        config.shutdownGracePeriod = .seconds(shutdownGrace)
         var logger = Logger(label: "klip.serve")
         logger.logLevel = verbose ? .debug : .info
         let running = try await Emulator.start(config, logger: logger)
+        let signals = StopSignals()
+        let received = signals.received
+        let stopper = Task { () -> String? in
+            for await name in received {
+                stderrLine("klip serve: \(name): no new connections; letting requests in flight finish (up to \(shutdownGrace) s; Ctrl-C again exits at once)")
+                await running.stop()
+                return name
+            }
+            return nil
+        }
         let auth = config.apiKeys.isEmpty && config.accessKeys.isEmpty ? "auth off (loopback)" : "auth on"
-        stderrLine("klip serve: listening on \(running.baseURL.absoluteString) (/kling/v1 and /v1; \(auth); state \(config.stateDirectory); max parallel \(config.maxParallel); render \(render.rawValue))")
-        try await running.waitUntilStopped()
+        let faultText = config.faults.isEmpty ? "" : "; faults \(config.faults) seed \(faultsSeed)"
+        stderrLine("klip serve: listening on \(running.baseURL.absoluteString) (/kling/v1 and /v1; \(auth); state \(config.stateDirectory); max parallel \(config.maxParallel); render \(render.rawValue)\(faultText))")
+        var failure: (any Error)?
+        do { try await running.waitUntilStopped() } catch { failure = error }
+        signals.finish()
+        // A signal's stop may cut off a request that hangs past the grace period: still a clean exit.
+        if let name = await stopper.value {
+            stderrLine("klip serve: stopped on \(name); unfinished tasks run again at the next start with this state directory")
+            return
+        }
+        if let failure { throw failure }
     }
+}
+
+/// SIGTERM and SIGINT as an async stream of their names. The first asks for a graceful stop;
+/// a SIGINT after that (a second Ctrl-C) exits at once (status 1). A repeated SIGTERM changes
+/// nothing: supervisors such as `timeout` send it to the process and to its group.
+final class StopSignals {
+    let received: AsyncStream<String>
+    private let continuation: AsyncStream<String>.Continuation
+    private let sources: [any DispatchSourceSignal]
+
+    private final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    init() {
+        let (received, continuation) = AsyncStream.makeStream(of: String.self)
+        let counter = Counter()
+        sources = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
+            // Ignored first, so the default action (exit 143/130) never races the handler.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                let earlier = counter.value.wrappingAdd(1, ordering: .relaxed).oldValue
+                if earlier == 0 {
+                    continuation.yield(name)
+                } else if number == SIGINT {
+                    stderrLine("klip serve: second signal: exiting now")
+                    exit(1)
+                }
+            }
+            source.resume()
+            return source
+        }
+        self.received = received
+        self.continuation = continuation
+    }
+
+    func finish() { continuation.finish() }
 }

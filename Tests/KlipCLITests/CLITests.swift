@@ -141,3 +141,30 @@ final class ServeProcess: @unchecked Sendable {
 }
 
 struct CLIFailure: Error { var message: String }
+
+@Suite struct ContactSheetTests {
+    /// Reads one pixel of a PNG as 0xRRGGBB through ffmpeg.
+    func pixel(_ png: String, x: Int, y: Int) async throws -> Int {
+        let out = try await ProcessRunner.check("ffmpeg", ["-v", "error", "-nostdin", "-i", png, "-vf", "crop=1:1:\(x):\(y)",
+                                                           "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        let b = [UInt8](out.stdout)
+        return Int(b[0]) << 16 | Int(b[1]) << 8 | Int(b[2])
+    }
+
+    @Test func theSheetDrawsEachFacesIntervalOnTheTimeline() async throws {
+        let klip = try CLIRunner()
+        let sheet = klip.stateDir + "/faces.png"
+        let result = try await klip("identify", CLIRunner.media("gap-face.mp4"), "--sheet", sheet)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("contact sheet"))
+        let info = try await MediaProbe.probe(sheet)
+        #expect(info.video?.width == 960)
+        #expect(info.video?.height == 72 + 2 * 150)
+        // The bars: x = 200 + t * 720 / 8000; face 0 is seen 0-2 s, face 1 from 4 s to the end.
+        let bar0 = 72 + 92 + 9, bar1 = 72 + 150 + 92 + 9
+        #expect(try await pixel(sheet, x: 290, y: bar0) == 0x4fb3ff)   // 1 s
+        #expect(try await pixel(sheet, x: 650, y: bar0) == 0x3a414b)   // 5 s
+        #expect(try await pixel(sheet, x: 470, y: bar1) == 0x3a414b)   // 3 s
+        #expect(try await pixel(sheet, x: 740, y: bar1) == 0xffb347)   // 6 s
+    }
+}

@@ -66,6 +66,48 @@ struct FaceIdentifierTests {
         #expect(tracks[0].samples.allSatisfy { $0.width > 250 })
     }
 
+    @Test func intervalsAreFrameExactAcrossADetectorMiss() async throws {
+        // The face is on frames 76-170 and 172 (searched frames are 0, 3, 6, ...: 171 is
+        // one, and the face is missing there): it starts at 3040 ms and ends with frame
+        // 172 at 6920 ms, which takes following it past the miss.
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("blink.mp4").path
+        try await ffmpeg(["-f", "lavfi", "-i", "color=c=0x2b3038:s=1280x720:r=25:d=10", "-loop", "1", "-framerate", "25",
+                          "-i", Media.directory.appendingPathComponent("source/astronaut.png").path,
+                          "-filter_complex", "[1:v]crop=300:300:70:0,scale=680:680[p];[0:v][p]overlay=x=300:y=20:shortest=1:enable='between(n,76,170)+eq(n,172)'",
+                          "-t", "10", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path])
+        let tracks = try await sharedIdentifier.identify(videoPath: path, cropsDirectory: dir)
+        try #require(tracks.count == 1, "tracks: \(tracks.map { ($0.startMs, $0.endMs) })")
+        #expect(tracks[0].startMs == 3040)
+        #expect(tracks[0].endMs == 6920)
+    }
+
+    @Test func variableFrameRateKeepsTrueTimes() async throws {
+        // Phone-style timing: the first 50 frames last 80 ms, the rest 40 ms, so the face
+        // (frames 75-174) is on screen from 5.0 s to 9.0 s of a 12 s video, while frame
+        // counting at the average rate (20.8 fps) would put it at 3.6-8.4 s.
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("vfr.mp4").path
+        try await ffmpeg(["-i", Media.path("partial-face.mp4"), "-vf", "setpts='if(lt(N,50),N*0.08,4+(N-50)*0.04)/TB'",
+                          "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-an", path])
+        let tracks = try await sharedIdentifier.identify(videoPath: path, cropsDirectory: dir)
+        try #require(tracks.count == 1, "tracks: \(tracks.map { ($0.startMs, $0.endMs) })")
+        #expect(near(tracks[0].startMs, 5_000, 100), "start \(tracks[0].startMs)")
+        #expect(near(tracks[0].endMs, 9_000, 100), "end \(tracks[0].endMs)")
+
+        // The render keeps every moment where it was: the face is at the same times in the output.
+        let out = dir.appendingPathComponent("out.mp4").path
+        let facts = try await LipSyncRenderer().render(RenderRequest(
+            videoPath: path, audioPath: Media.path("speech.wav"), soundStartMs: 0, soundEndMs: 3000, insertMs: 1000, outputPath: out))
+        #expect(near(facts.durationMs, 12_000, 60), "output \(facts.durationMs) ms")
+        let rendered = try await sharedIdentifier.identify(videoPath: out, cropsDirectory: dir)
+        try #require(rendered.count == 1)
+        #expect(near(rendered[0].startMs, 5_000, 100) && near(rendered[0].endMs, 9_000, 100),
+                "rendered \(rendered[0].startMs)-\(rendered[0].endMs)")
+    }
+
     @Test func gapsLongerThanOneSecondStartANewFace() async throws {
         let (tracks, crops) = try await identify("gap-face.mp4")
         defer { try? FileManager.default.removeItem(at: crops) }
@@ -116,6 +158,22 @@ struct FaceIdentifierTests {
         }
         let (faces, flat) = result
         try #require(faces.count == 1 && flat.count == 136)
+        // The Y plane of the same frame gives the same face and landmarks.
+        let yuvReader = try FrameReader(path: Media.path("one-face.mp4"), width: 1280, height: 720, pixelFormat: .yuv420p)
+        let grey = try await DedicatedThread.run(name: "test-yuv") { () -> ([DetectedFace], [Double]) in
+            var frame: [UInt8] = []
+            _ = try yuvReader.read(into: &frame)
+            yuvReader.cancel()
+            return frame.withUnsafeBytes { pixels in
+                let faces = detector.detect(frame: pixels, width: 1280, height: 720, pixelFormat: .yuv420p, scale: 0.5, threshold: 0.3)
+                guard let face = faces.first, let points = detector.landmarks(
+                    frame: pixels, width: 1280, height: 720, pixelFormat: .yuv420p, box: face) else { return (faces, []) }
+                return (faces, points.flatMap { [$0.x, $0.y] })
+            }
+        }
+        try #require(grey.0.count == 1 && grey.1.count == 136)
+        #expect(abs(grey.0[0].x - faces[0].x) <= 4 && abs(grey.0[0].width - faces[0].width) <= 4, "\(grey.0[0]) vs \(faces[0])")
+        #expect(zip(grey.1, flat).allSatisfy { abs($0 - $1) <= 4 })
         let face = faces[0]
         func point(_ i: Int) -> (x: Double, y: Double) { (flat[2 * i], flat[2 * i + 1]) }
         let nose = point(30), chin = point(8), leftEye = point(36), rightEye = point(45)

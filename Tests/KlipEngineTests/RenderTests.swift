@@ -109,6 +109,42 @@ struct RenderTests {
         #expect(maxDiff < 4, "mean abs difference \(maxDiff)")
     }
 
+    /// An rgb24 stage painting a red square from frame 50 on: the pipeline hands each stage
+    /// frames in the layout it asks for, and its edits reach the output.
+    struct PaintStage: FrameStage, Sendable {
+        mutating func process(_ frame: inout VideoFrame) throws {
+            guard frame.index >= 50 else { return }
+            for y in 0..<100 {
+                for x in 0..<100 {
+                    let offset = (y * frame.width + x) * 3
+                    frame.pixels[offset] = 255; frame.pixels[offset + 1] = 0; frame.pixels[offset + 2] = 0
+                }
+            }
+        }
+    }
+
+    @Test func anRGBStageEditsTheFrames() async throws {
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("painted.mp4").path
+        #expect(PaintStage().pixelFormat == .rgb24 && IdentityStage().pixelFormat == .yuv420p)
+        let facts = try await LipSyncRenderer().render(RenderRequest(
+            videoPath: Media.path("one-face.mp4"), audioPath: Media.path("speech.wav"),
+            soundStartMs: 0, soundEndMs: 3000, insertMs: 0, outputPath: out), stage: PaintStage())
+        #expect(near(facts.durationMs, 10_000, 40))
+        let reader = try FrameReader(path: out, width: 1280, height: 720, everyNthFrame: 25)
+        let corners = try await DedicatedThread.run(name: "read") { () -> [[UInt8]] in
+            var frame: [UInt8] = [], corners: [[UInt8]] = []
+            while try reader.read(into: &frame) { corners.append(Array(frame[(50 * 1280 + 50) * 3 ..< (50 * 1280 + 50) * 3 + 3])) }
+            try reader.close()
+            return corners
+        }
+        try #require(corners.count == 10)
+        func red(_ p: [UInt8]) -> Bool { p[0] > 200 && p[1] < 60 && p[2] < 60 }
+        #expect(!red(corners[0]) && !red(corners[1]), "\(corners[0]) \(corners[1])")
+        #expect(corners[2...].allSatisfy(red), "\(corners)")
+    }
+
     @Test func noneModeCopiesTheInput() async throws {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

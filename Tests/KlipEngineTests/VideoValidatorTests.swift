@@ -50,6 +50,24 @@ struct VideoValidatorTests {
         }
     }
 
+    @Test func aFileWithoutExtensionIsJudgedByItsContainer() async throws {
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let video = dir.appendingPathComponent("download-1").path
+        try FileManager.default.copyItem(atPath: Media.path("two-faces.mp4"), toPath: video)
+        let facts = try await VideoValidator.check(videoPath: video)
+        #expect(facts.width == 1280 && near(facts.durationMs, 8000, 40))
+
+        let audio = dir.appendingPathComponent("download-2").path
+        try FileManager.default.copyItem(atPath: Media.path("speech.wav"), toPath: audio)
+        await #expect {
+            _ = try await VideoValidator.check(videoPath: audio)
+        } throws: { error in
+            guard case let .media(message)? = error as? EngineError else { return false }
+            return message == "\(audio): has no video stream"
+        }
+    }
+
     @Test func smallerLimitsApply() async throws {
         var limits = EngineLimits.kling
         limits.videoMaxBytes = 1000

@@ -37,10 +37,19 @@ void cfl_destroy(cfl_detector *detector);
 int cfl_detect(cfl_detector *detector, const uint8_t *rgb, int width, int height, int stride,
                double scale, double threshold, cfl_face *out, int max_faces);
 
+/// The same on a one-byte-per-pixel grey image, such as the Y plane of a yuv420p frame
+/// (no colour conversion at all).
+int cfl_detect_grey(cfl_detector *detector, const uint8_t *grey, int width, int height, int stride,
+                    double scale, double threshold, cfl_face *out, int max_faces);
+
 /// The 68 landmarks (iBUG 300-W order) of the face in `box`, in source pixels.
 /// `out` must hold CFL_LANDMARK_COUNT points. Returns 0, or -1 on bad arguments.
 int cfl_landmarks(cfl_detector *detector, const uint8_t *rgb, int width, int height, int stride,
                   cfl_face box, cfl_point *out);
+
+/// The same on a grey image (e.g. a Y plane).
+int cfl_landmarks_grey(cfl_detector *detector, const uint8_t *grey, int width, int height, int stride,
+                       cfl_face box, cfl_point *out);
 
 #ifdef __cplusplus
 }

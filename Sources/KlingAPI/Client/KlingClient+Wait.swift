@@ -35,7 +35,7 @@ extension KlingClient {
             if remaining <= .zero {
                 throw KlingError(kind: .timeout, message: "task \(taskID) still \(lastStatus?.rawValue ?? "unknown") after \(Int(timeout.seconds)) s", taskID: taskID)
             }
-            do { try await Task.sleep(for: min(delay, remaining)) } catch {
+            do { try await signals.sleep(taskID: taskID, for: min(delay, remaining)) } catch {
                 throw KlingError(kind: .cancelled, message: "wait for task \(taskID) cancelled", taskID: taskID)
             }
             if clock.now >= deadline { continue }

@@ -11,6 +11,8 @@ public final class KlingClient: Sendable {
     let sessions = SessionFacts()
     let http: HTTPClient
     let logger: Logger
+    /// Wakes waits early when a callback says a task changed (see `CallbackReceiver`).
+    public let signals = TaskSignals()
 
     public init(configuration: KlingConfiguration, httpClient: HTTPClient = KlingHTTP.shared,
                 logger: Logger = Logger(label: "klip.client")) {
@@ -49,6 +51,12 @@ public final class KlingClient: Sendable {
         let result = try await transport.call(.post, "videos/identify-face", body: body, as: IdentifyFaceResult.self)
         await sessions.record(result, videoDurationMs: duration ?? nil)
         return result
+    }
+
+    /// Remembers a session identified earlier (a journal's cached result), so creates on it
+    /// are checked against its faces as if this client had identified it.
+    public func adopt(_ result: IdentifyFaceResult, videoDurationMs: Int?) async {
+        await sessions.record(result, videoDurationMs: videoDurationMs)
     }
 
     // MARK: advanced-lip-sync

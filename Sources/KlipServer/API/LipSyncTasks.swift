@@ -10,11 +10,12 @@ extension Service {
         let data = try await RequestDecoding.body(request, limit: config.maxBodyBytes)
         let body = try RequestDecoding.decode(LipSyncRequest.self, from: data)
 
-        // Preflight knows http(s) URLs and Base64; a file reference (allowed here, inside a
-        // media root) is shown to it as a URL so its other rules still run.
+        // Preflight leaves file:// references to us; an absolute path is the same reference.
         var preflightBody = body
         if body.faceChoose.count == 1, let sound = body.faceChoose[0].soundFile, Self.isFileReference(sound) {
-            preflightBody.faceChoose[0].soundFile = "http://local.file/sound"
+            let text = sound.trimmingCharacters(in: .whitespacesAndNewlines)
+            preflightBody.faceChoose[0].soundFile = text.lowercased().hasPrefix("file://")
+                ? text : URL(fileURLWithPath: text).absoluteString
         }
         do { try Preflight.check(preflightBody) } catch { throw APIFailure.invalidParameter(error) }
 

@@ -5,12 +5,25 @@ import Logging
 /// Every request comes through here: the same routes under `/kling/v1` and `/v1`, the files
 /// under `/files/`, and the envelope on every API answer (unknown routes included).
 struct EmulatorResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = EmulatorRequestContext
     let service: Service
+    /// `--faults`: nil when none are configured.
+    let faults: FaultInjector?
 
     static let prefixes = ["/kling/v1/", "/v1/"]
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        if let faults, Self.prefixes.contains(where: { request.uri.path.hasPrefix($0) }) {
+            let (number, kind) = faults.next()
+            if let kind {
+                return try await inject(kind, number: number, delay: faults.spec.slowDelay, request: request, context: context)
+            }
+        }
+        return await answer(request, context: context)
+    }
+
+    /// The answer without faults: every failure in Kling's envelope.
+    func answer(_ request: Request, context: Context) async -> Response {
         do {
             return try await route(request, context: context)
         } catch let failure as APIFailure {
@@ -58,5 +71,18 @@ struct EmulatorResponder: HTTPResponder {
 
     private func authorize(_ request: Request) throws(APIFailure) {
         try service.auth.check(request.headers[.authorization])
+    }
+}
+
+/// Hummingbird's basic context plus a way to close the connection, for injected faults.
+struct EmulatorRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// Closes this request's connection (and waits until it is closed).
+    let closeConnection: @Sendable () async -> Void
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        let channel = source.channel
+        closeConnection = { try? await channel.close().get() }
     }
 }

@@ -76,16 +76,35 @@ actor TaskRunner {
                 return
             }
             let face = session.tracks.first { String($0.index) == task.faceID }
-            let output = layout.taskFiles(id)
-            try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+            // Rendered privately under a fresh name, then moved into place: a render cut off
+            // by a kill (its ffmpeg may outlive us for a moment) never writes or leaves a
+            // half file where the result is served.
+            let scratch = layout.taskPrivate(id)
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? [] where name.hasPrefix("render-") {
+                try? FileManager.default.removeItem(at: scratch.appendingPathComponent(name))
+            }
+            let rendered = scratch.appendingPathComponent("render-\(UUID().uuidString).mp4")
             let request = RenderRequest(
                 videoPath: session.videoPath, audioPath: task.audioPath,
                 soundStartMs: task.soundStartMs, soundEndMs: task.soundEndMs, insertMs: task.insertMs,
                 soundVolume: task.soundVolume, originalVolume: task.originalVolume,
-                face: face, outputPath: output.appendingPathComponent("output.mp4").path)
+                face: face, outputPath: rendered.path)
             let started = ContinuousClock.now
-            let facts = try await render(request)
-            if Task.isCancelled { return }
+            let facts: VideoFacts
+            do { facts = try await render(request) } catch {
+                try? FileManager.default.removeItem(at: rendered)
+                throw error
+            }
+            if Task.isCancelled {
+                try? FileManager.default.removeItem(at: rendered)
+                return
+            }
+            let output = layout.taskFiles(id)
+            try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+            let served = output.appendingPathComponent("output.mp4")
+            try? FileManager.default.removeItem(at: served)
+            try FileManager.default.moveItem(at: rendered, to: served)
             let message = renderMode == .none
                 ? "render mode none: no lip sync was rendered; the result is the input video"
                 : ""
@@ -127,6 +146,8 @@ actor TaskRunner {
             if let url = updated.callbackURL {
                 await callbacks.send(WireMapping.task(updated, base: updated.baseURL), to: url)
             }
+        } catch is CancellationError {
+            // A stop: the task keeps its stored status and runs again at the next start.
         } catch {
             logger.error("cannot record a task's status", metadata: ["task_id": "\(id)", "status": "\(status)", "error": "\(error)"])
         }

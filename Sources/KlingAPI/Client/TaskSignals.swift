@@ -1,0 +1,46 @@
+/// Early wake-ups for waits: a callback receiver calls `notify(taskID:)` when Kling says a
+/// task changed, and a wait sleeping on that task polls at once instead of at its next
+/// scheduled time. Polling stays the source of truth; a signal only moves it earlier.
+public actor TaskSignals {
+    private var sleepers: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
+    private var next = 0
+
+    public init() {}
+
+    public func notify(taskID: String) {
+        guard let waiting = sleepers.removeValue(forKey: taskID) else { return }
+        for continuation in waiting.values { continuation.resume() }
+    }
+
+    /// Sleeps for `duration`, or less if `taskID` is signalled. Throws on cancellation.
+    public func sleep(taskID: String, for duration: Duration) async throws {
+        let id = next
+        next += 1
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await Task.sleep(for: duration) }
+            group.addTask { await self.park(taskID: taskID, id: id) }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+        wake(taskID: taskID, id: id)
+        try Task.checkCancellation()
+    }
+
+    private func park(taskID: String, id: Int) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Cancelled before parking: the handler's wake may already have run.
+                if Task.isCancelled { return continuation.resume() }
+                sleepers[taskID, default: [:]][id] = continuation
+            }
+        } onCancel: {
+            Task { await self.wake(taskID: taskID, id: id) }
+        }
+    }
+
+    private func wake(taskID: String, id: Int) {
+        guard let continuation = sleepers[taskID]?.removeValue(forKey: id) else { return }
+        if sleepers[taskID]?.isEmpty == true { sleepers[taskID] = nil }
+        continuation.resume()
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+import KlingAPI
+
+public typealias LipSyncTaskSnapshot = LipSyncTask
+
+/// The SQLite journal of what a script paid for: identify results per video and every
+/// lip-sync request by its fingerprint. Entries are written *before* a create is sent and
+/// updated after, so a crash between the two is resolved on the next run by
+/// `external_task_id` instead of by creating (and paying for) a second task.
+/// Entries are scoped by backend: a task on the emulator is not a task on Kling.
+public final class Journal: Sendable {
+    let db: DatabaseQueue
+    public let backend: String
+    public let path: String
+
+    public init(path: String, backend: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        db = try DatabaseQueue(path: path, configuration: config)
+        self.backend = backend
+        self.path = path
+        try Self.migrator.migrate(db)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.create(table: "session") { t in
+                t.column("backend", .text).notNull()
+                t.column("videoKey", .text).notNull()
+                t.column("sessionID", .text).notNull()
+                t.column("resultJSON", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.column("validUntil", .integer).notNull()
+                t.primaryKey(["backend", "videoKey"])
+            }
+            try db.create(table: "lipsync") { t in
+                t.column("backend", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("attempt", .integer).notNull()
+                t.column("externalTaskID", .text).notNull()
+                t.column("taskID", .text)
+                t.column("status", .text).notNull()
+                t.column("statusMsg", .text)
+                t.column("taskJSON", .text)
+                t.column("downloadedPath", .text)
+                t.column("summary", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.column("updatedAt", .integer).notNull().indexed()
+                t.primaryKey(["backend", "fingerprint"])
+            }
+            try db.create(index: "lipsync_task", on: "lipsync", columns: ["backend", "taskID"])
+        }
+        return m
+    }
+
+    // MARK: identify
+
+    public func session(videoKey: String, now: Int64? = nil) async throws -> IdentifyFaceResult? {
+        let now = now ?? nowMs()
+        let backend = self.backend
+        guard let entry = try await db.read({ db in
+            try SessionEntry.fetchOne(db, key: ["backend": backend, "videoKey": videoKey])
+        }), entry.validUntil > now else { return nil }
+        return try? JSONDecoder().decode(IdentifyFaceResult.self, from: Data(entry.resultJSON.utf8))
+    }
+
+    /// Videos identified through the journal, for fingerprints: session id → video key.
+    public func videoKey(sessionID: String) async throws -> String? {
+        let backend = self.backend
+        return try await db.read { db in
+            try String.fetchOne(db, sql: "SELECT videoKey FROM session WHERE backend = ? AND sessionID = ?",
+                                arguments: [backend, sessionID])
+        }
+    }
+
+    public func record(session result: IdentifyFaceResult, videoKey: String, validFor: Duration) async throws {
+        let json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+        let now = nowMs()
+        let entry = SessionEntry(backend: backend, videoKey: videoKey, sessionID: result.sessionID, resultJSON: json,
+                                 createdAt: now, validUntil: now + Int64(validFor.components.seconds) * 1000)
+        try await db.write { db in try entry.save(db) }
+    }
+
+    // MARK: lip-sync
+
+    public func entry(fingerprint: String) async throws -> JournalEntry? {
+        let backend = self.backend
+        return try await db.read { db in
+            try JournalEntry.fetchOne(db, key: ["backend": backend, "fingerprint": fingerprint])
+        }
+    }
+
+    public func entry(taskID: String) async throws -> JournalEntry? {
+        let backend = self.backend
+        return try await db.read { db in
+            try JournalEntry.filter(Column("backend") == backend && Column("taskID") == taskID).fetchOne(db)
+        }
+    }
+
+    /// Written before the create is sent.
+    public func begin(fingerprint: String, externalTaskID: String, attempt: Int, summary: String) async throws -> JournalEntry {
+        let now = nowMs()
+        let entry = JournalEntry(backend: backend, fingerprint: fingerprint, attempt: attempt,
+                                 externalTaskID: externalTaskID, taskID: nil, status: "pending", statusMsg: nil,
+                                 taskJSON: nil, downloadedPath: nil, summary: summary, createdAt: now, updatedAt: now)
+        try await db.write { db in try entry.save(db) }
+        return entry
+    }
+
+    /// Records what the API said of the entry's task (after a create, a query or a wait).
+    public func record(_ task: LipSyncTask, fingerprint: String) async throws {
+        let json = String(decoding: try JSONEncoder().encode(task), as: UTF8.self)
+        let backend = self.backend
+        try await db.write { db in
+            try db.execute(sql: """
+                UPDATE lipsync SET taskID = ?, status = ?, statusMsg = ?, taskJSON = ?, updatedAt = ?
+                WHERE backend = ? AND fingerprint = ?
+                """, arguments: [task.taskID, task.taskStatus.rawValue, task.taskStatusMsg, json, nowMs(), backend, fingerprint])
+        }
+    }
+
+    /// Records a task seen by id only (a wait on a task the journal knows).
+    public func record(_ task: LipSyncTask) async throws {
+        guard let entry = try await entry(taskID: task.taskID) else { return }
+        try await record(task, fingerprint: entry.fingerprint)
+    }
+
+    public func recordDownload(taskID: String, path: String) async throws {
+        let backend = self.backend
+        try await db.write { db in
+            try db.execute(sql: "UPDATE lipsync SET downloadedPath = ?, updatedAt = ? WHERE backend = ? AND taskID = ?",
+                           arguments: [path, nowMs(), backend, taskID])
+        }
+    }
+
+    // MARK: listing
+
+    /// Entries of every backend, newest first.
+    public func list(limit: Int = 100, allBackends: Bool = true) async throws -> [JournalEntry] {
+        let backend = self.backend
+        return try await db.read { db in
+            var request = JournalEntry.order(Column("updatedAt").desc).limit(limit)
+            if !allBackends { request = request.filter(Column("backend") == backend) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func find(_ id: String) async throws -> JournalEntry? {
+        try await db.read { db in
+            try JournalEntry.filter(Column("taskID") == id || Column("externalTaskID") == id || Column("fingerprint") == id)
+                .order(Column("updatedAt").desc).fetchOne(db)
+        }
+    }
+
+    /// Deletes finished entries (and expired sessions) not updated since `before`; pending
+    /// ones are kept, since they may stand for a task that is still billed.
+    @discardableResult
+    public func prune(before: Int64) async throws -> Int {
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM session WHERE validUntil < ?", arguments: [nowMs()])
+            try db.execute(sql: "DELETE FROM lipsync WHERE updatedAt < ? AND status IN ('succeed', 'failed')",
+                           arguments: [before])
+            return db.changesCount
+        }
+    }
+}

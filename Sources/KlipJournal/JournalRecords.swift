@@ -1,0 +1,41 @@
+import Foundation
+import GRDB
+
+/// An identify result, reused while its session is valid so a rerun does not pay again.
+struct SessionEntry: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "session"
+    var backend: String
+    /// What identifies the video: its content hash for a local file, else the URL or video_id.
+    var videoKey: String
+    var sessionID: String
+    var resultJSON: String
+    var createdAt: Int64
+    var validUntil: Int64
+}
+
+/// One lip-sync request, from before it is sent until its video is on disk.
+public struct JournalEntry: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "lipsync"
+    public var backend: String
+    /// Hash of what determines the output: video, face, audio content, times, volumes.
+    public var fingerprint: String
+    public var attempt: Int
+    public var externalTaskID: String
+    public var taskID: String?
+    /// The status last seen: "pending" until the create is answered, then the API's.
+    public var status: String
+    public var statusMsg: String?
+    public var taskJSON: String?
+    public var downloadedPath: String?
+    public var summary: String
+    public var createdAt: Int64
+    public var updatedAt: Int64
+
+    /// The task as last recorded, when the API answered at least once.
+    public var task: LipSyncTaskSnapshot? {
+        taskJSON.flatMap { try? JSONDecoder().decode(LipSyncTaskSnapshot.self, from: Data($0.utf8)) }
+    }
+}
+
+/// Milliseconds since the epoch.
+func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

@@ -1,0 +1,153 @@
+import Foundation
+import KlingAPI
+
+/// The client with the journal in front: identify results are reused while the session is
+/// valid, a lip-sync request already made returns its task instead of paying again, and a
+/// create whose answer was lost is found by its `external_task_id`.
+public struct JournaledClient: Sendable {
+    public let client: KlingClient
+    public let journal: Journal
+    /// Ignore recorded results: identify again and create new tasks (recorded anew).
+    public let fresh: Bool
+    /// How long an identify result is reused (sessions live 24 h; keep a margin).
+    public var sessionReuse: Duration = .seconds(23 * 3600)
+
+    public init(client: KlingClient, journal: Journal, fresh: Bool = false) {
+        self.client = client
+        self.journal = journal
+        self.fresh = fresh
+    }
+
+    /// How a create was answered.
+    public enum Origin: String, Sendable {
+        /// A new task was created.
+        case created
+        /// The journal already had this request's task.
+        case recorded
+        /// A create whose answer was lost was found by its external_task_id.
+        case recovered
+    }
+
+    // MARK: identify
+
+    public func identifyFace(video: String) async throws -> IdentifyFaceResult {
+        let key = try? Fingerprint.videoKey(video)
+        if let key, !fresh, let cached = try await journal.session(videoKey: key) {
+            await client.adopt(cached, videoDurationMs: nil)
+            return cached
+        }
+        let result = try await client.identifyFace(video: video)
+        if let key { try await journal.record(session: result, videoKey: key, validFor: sessionReuse) }
+        return result
+    }
+
+    public func identifyFace(_ request: IdentifyFaceRequest) async throws -> IdentifyFaceResult {
+        let key = try? Fingerprint.videoKey(request)
+        if let key, !fresh, let cached = try await journal.session(videoKey: key) {
+            await client.adopt(cached, videoDurationMs: nil)
+            return cached
+        }
+        let result = try await client.identifyFace(request)
+        if let key { try await journal.record(session: result, videoKey: key, validFor: sessionReuse) }
+        return result
+    }
+
+    // MARK: lip-sync
+
+    public func createLipSync(_ request: LipSyncRequest, audio: AudioFacts? = nil) async throws -> (LipSyncTask, Origin) {
+        let videoKey = try await journal.videoKey(sessionID: request.sessionID) ?? "session:" + request.sessionID
+        let fingerprint = Fingerprint.lipSync(request, videoKey: videoKey)
+        let existing = try await journal.entry(fingerprint: fingerprint)
+        var attempt = 1
+        if let existing {
+            if !fresh, existing.status != TaskStatus.failed.rawValue {
+                if let task = existing.task { return (task, .recorded) }
+                // Written, then the process died or the answer was lost: ask by external id.
+                if let found = try await lookUp(externalTaskID: existing.externalTaskID) {
+                    try await journal.record(found, fingerprint: fingerprint)
+                    return (found, .recovered)
+                }
+                attempt = existing.attempt
+            } else {
+                attempt = existing.attempt + 1
+            }
+        }
+        var sent = request
+        if sent.externalTaskID == nil || attempt > 1 {
+            let base = request.externalTaskID ?? "klip-" + fingerprint.prefix(24)
+            sent.externalTaskID = attempt == 1 ? base : "\(base)-\(attempt)"
+        }
+        let face = request.faceChoose.first
+        let summary = "face \(face?.faceID ?? "?") of \(videoKey.prefix(40)); audio \(face?.soundStartTime ?? 0)-\(face?.soundEndTime ?? 0) ms at \(face?.soundInsertTime ?? 0) ms"
+        _ = try await journal.begin(fingerprint: fingerprint, externalTaskID: sent.externalTaskID!, attempt: attempt, summary: summary)
+        do {
+            let task = try await client.createLipSync(sent, audio: audio)
+            try await journal.record(task, fingerprint: fingerprint)
+            return (task, .created)
+        } catch let error as KlingError where error.kind == .validation || (error.kind == .api && !RetryPolicy.isRetryable(error)) {
+            // Refused for certain: nothing was created, nothing is owed.
+            try? await journal.forget(fingerprint: fingerprint)
+            throw error
+        }
+        // Anything else (a lost connection, a timeout) leaves the entry pending: the next
+        // run asks for it by external id before creating.
+    }
+
+    func lookUp(externalTaskID: String) async throws -> LipSyncTask? {
+        do {
+            return try await client.task(id: externalTaskID)
+        } catch let error as KlingError where error.code == 1203 {
+            return nil
+        }
+    }
+
+    /// A recorded final task returns at once; otherwise waits and records what it sees.
+    public func wait(taskID: String, timeout: Duration = .seconds(1800), firstPoll: Duration = .seconds(1),
+                     onStatus: (@Sendable (LipSyncTask) async -> Void)? = nil) async throws -> LipSyncTask {
+        if !fresh, let entry = try await journal.entry(taskID: taskID), let task = entry.task, task.taskStatus == .succeed {
+            await onStatus?(task)
+            return task
+        }
+        let journal = self.journal
+        do {
+            let task = try await client.wait(taskID: taskID, timeout: timeout, firstPoll: firstPoll) { task in
+                try? await journal.record(task)
+                await onStatus?(task)
+            }
+            try await journal.record(task)
+            return task
+        } catch let error as KlingError where error.kind == .failed {
+            if let task = try? await client.task(id: taskID) { try? await journal.record(task) }
+            throw error
+        }
+    }
+
+    public func task(id: String) async throws -> LipSyncTask {
+        let task = try await client.task(id: id)
+        try await journal.record(task)
+        return task
+    }
+
+    /// Skips the download when this task's video is already at `path` (as recorded).
+    @discardableResult
+    public func download(_ url: String, to path: String, taskID: String?) async throws -> Int64 {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        if !fresh, let taskID, let entry = try await journal.entry(taskID: taskID),
+           entry.downloadedPath == absolute, FileManager.default.fileExists(atPath: absolute) {
+            return (try? FileManager.default.attributesOfItem(atPath: absolute)[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        let bytes = try await client.download(url, to: absolute)
+        if let taskID { try await journal.recordDownload(taskID: taskID, path: absolute) }
+        return bytes
+    }
+}
+
+extension Journal {
+    func forget(fingerprint: String) async throws {
+        let backend = self.backend
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM lipsync WHERE backend = ? AND fingerprint = ? AND taskID IS NULL",
+                           arguments: [backend, fingerprint])
+        }
+    }
+}
