@@ -34,3 +34,32 @@ import Testing
                      c, b, b / c, s, s / c, b * 1000))
     }
 }
+
+extension BenchmarkTests {
+    /// `klip run -e ''` against `lua5.4 -e ''`: the process start-up a script pays. The
+    /// goal is at most 50 ms (the API backend starts only when a binding needs it).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["KLIP_BENCH"] == "1" && KlipBinary.path != nil))
+    func startUpOfAnEmptyScript() async throws {
+        func median(_ tool: String, _ arguments: [String]) throws -> Double {
+            var times: [Double] = []
+            for _ in 0..<21 {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: tool)
+                process.arguments = arguments
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                let start = ContinuousClock.now
+                try process.run()
+                process.waitUntilExit()
+                let elapsed = ContinuousClock.now - start
+                times.append(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+            }
+            return times.sorted()[times.count / 2]
+        }
+        let klip = try median(KlipBinary.path!, ["run", "-e", ""])
+        let help = try median(KlipBinary.path!, ["--help"])
+        let lua = try median("/usr/bin/lua5.4", ["-e", ""])
+        print(String(format: "bench: start-up of an empty script: klip run %.1f ms, lua5.4 %.1f ms (%.1fx), klip --help %.1f ms (the process alone); goal <= 50 ms",
+                     klip * 1000, lua * 1000, klip / lua, help * 1000))
+    }
+}
