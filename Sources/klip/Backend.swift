@@ -25,7 +25,7 @@ actor Backend {
     nonisolated let target: Target
     nonisolated let callbacks: Callbacks?
     private let logger: Logger
-    private var client: KlingClient?
+    private var starting: Task<KlingClient, any Error>?
     private var emulator: RunningEmulator?
     private var receiver: CallbackReceiver?
 
@@ -64,8 +64,19 @@ actor Backend {
         }
     }
 
+    /// The client, made once: concurrent first calls share one start (the actor is
+    /// re-entered across the emulator's start, so the work is a stored task).
     func makeClient() async throws -> KlingClient {
-        if let client { return client }
+        if let starting { return try await starting.value }
+        let task = Task { try await self.start() }
+        starting = task
+        do { return try await task.value } catch {
+            starting = nil
+            throw error
+        }
+    }
+
+    private func start() async throws -> KlingClient {
         let made: KlingClient
         switch target {
         case let .remote(config):
@@ -89,11 +100,12 @@ actor Backend {
                 throw CLIError(message: "--callback-listen: \(error)")
             }
         }
-        client = made
         return made
     }
 
     func shutdown() async {
+        starting?.cancel()
+        starting = nil
         await receiver?.stop()
         receiver = nil
         await emulator?.stop()

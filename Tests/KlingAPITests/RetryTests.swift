@@ -55,6 +55,17 @@ import Testing
         await again.stop()
     }
 
+    @Test func aCreateRefusedWith1303IsRetriedEvenWithoutAnExternalID() async throws {
+        // 1303 refuses before creating anything, so sending again cannot bill twice.
+        let server = try await ScriptedServer { _, n in
+            n == 1 ? ScriptedServer.error(.tooManyRequests, 1303) : ScriptedServer.ok(taskJSON("submitted"))
+        }
+        let created = try await client(for: server).createLipSync(validRequest())
+        #expect(created.taskStatus == .submitted)
+        #expect(await server.received.count == 2)
+        await server.stop()
+    }
+
     @Test func attemptsAreBounded() async throws {
         let server = try await ScriptedServer { _, _ in ScriptedServer.error(.gatewayTimeout, 5002) }
         let policy = RetryPolicy(maxAttempts: 3, minimumDelay: .milliseconds(10), baseDelay: .milliseconds(10), maximumDelay: .milliseconds(20))

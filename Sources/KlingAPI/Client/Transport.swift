@@ -15,8 +15,8 @@ struct Transport: Sendable {
 
     enum Method: String { case get = "GET", post = "POST" }
 
-    /// Sends a request; `retryable` says whether a retry is safe (a create without
-    /// `external_task_id` is not: a lost answer would bill a second task).
+    /// Sends a request; `retryable` says whether a retry after an unknown outcome is safe (a
+    /// create without `external_task_id` is not: a lost answer would bill a second task).
     func call<Payload: Codable & Sendable>(_ method: Method, _ path: String, query: String? = nil,
                                           body: Data? = nil, retryable: Bool = true,
                                           as: Payload.Type) async throws(KlingError) -> Payload {
@@ -33,7 +33,11 @@ struct Transport: Sendable {
                     attempt -= 1
                     continue
                 }
-                guard retryable, RetryPolicy.isRetryable(error), attempt < configuration.retry.maxAttempts else {
+                // 1302/1303 refuse before anything is created, so even a create without an
+                // external_task_id may be sent again; after 5000–5002 or a lost connection it may not.
+                let refusedBeforeCreating = error.kind == .api && (error.code == 1302 || error.code == 1303)
+                guard retryable || refusedBeforeCreating, RetryPolicy.isRetryable(error),
+                      attempt < configuration.retry.maxAttempts else {
                     throw error
                 }
                 let delay = configuration.retry.delay(beforeRetry: attempt - 1)
