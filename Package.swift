@@ -81,7 +81,7 @@ let package = Package(
         // The only code that raises or yields in Lua.
         .target(name: "CLuaGlue", dependencies: ["CLua"], cSettings: [.unsafeFlags(["-O2"])]),
         // The Lua runtime: state, scheduler, bindings, sandbox.
-        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia"]),
+        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia", "KlipJournal"]),
 
         .executableTarget(
             name: "klip",

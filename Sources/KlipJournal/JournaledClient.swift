@@ -33,8 +33,7 @@ public struct JournaledClient: Sendable {
     public func identifyFace(video: String) async throws -> IdentifyFaceResult {
         let key = try? Fingerprint.videoKey(video)
         if let key, !fresh, let cached = try await journal.session(videoKey: key) {
-            await client.adopt(cached, videoDurationMs: nil)
-            return cached
+            return await adopt(cached)
         }
         let result = try await client.identifyFace(video: video)
         if let key { try await journal.record(session: result, videoKey: key, validFor: sessionReuse) }
@@ -44,11 +43,29 @@ public struct JournaledClient: Sendable {
     public func identifyFace(_ request: IdentifyFaceRequest) async throws -> IdentifyFaceResult {
         let key = try? Fingerprint.videoKey(request)
         if let key, !fresh, let cached = try await journal.session(videoKey: key) {
-            await client.adopt(cached, videoDurationMs: nil)
-            return cached
+            return await adopt(cached)
         }
         let result = try await client.identifyFace(request)
         if let key { try await journal.record(session: result, videoKey: key, validFor: sessionReuse) }
+        return result
+    }
+
+    /// A recorded session, made current: the local emulator listens on a new port each run,
+    /// so its face_image URLs are moved to the emulator this client talks to.
+    func adopt(_ cached: IdentifyFaceResult) async -> IdentifyFaceResult {
+        var result = cached
+        if client.configuration.isLocal {
+            let base = client.configuration.baseURL
+            for i in result.faceData.indices {
+                guard var parts = URLComponents(string: result.faceData[i].faceImage),
+                      ["127.0.0.1", "localhost", "::1"].contains(parts.host ?? "") else { continue }
+                parts.scheme = base.scheme
+                parts.host = base.host
+                parts.port = base.port
+                result.faceData[i].faceImage = parts.string ?? result.faceData[i].faceImage
+            }
+        }
+        await client.adopt(result, videoDurationMs: nil)
         return result
     }
 
@@ -84,8 +101,8 @@ public struct JournaledClient: Sendable {
             let task = try await client.createLipSync(sent, audio: audio)
             try await journal.record(task, fingerprint: fingerprint)
             return (task, .created)
-        } catch let error as KlingError where error.kind == .validation || (error.kind == .api && !RetryPolicy.isRetryable(error)) {
-            // Refused for certain: nothing was created, nothing is owed.
+        } catch let error as KlingError where Self.refusedForCertain(error) {
+            // Nothing was created, nothing is owed.
             try? await journal.forget(fingerprint: fingerprint)
             throw error
         }
@@ -93,10 +110,20 @@ public struct JournaledClient: Sendable {
         // run asks for it by external id before creating.
     }
 
+    /// Answers that prove no task was created: a broken rule, a definite refusal, or a
+    /// rate limit (1302/1303 refuse before creating).
+    static func refusedForCertain(_ error: KlingError) -> Bool {
+        switch error.kind {
+        case .validation: true
+        case .api: !RetryPolicy.isRetryable(error) || error.code == 1302 || error.code == 1303
+        default: false
+        }
+    }
+
     func lookUp(externalTaskID: String) async throws -> LipSyncTask? {
         do {
             return try await client.task(id: externalTaskID)
-        } catch let error as KlingError where error.code == 1203 {
+        } catch where error.code == 1203 {
             return nil
         }
     }

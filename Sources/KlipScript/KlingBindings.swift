@@ -34,8 +34,13 @@ extension LuaRuntime {
             return .wait {
                 await context.call { client in
                     let result: IdentifyFaceResult
-                    if let target { result = try await client.identifyFace(video: target) }
-                    else { result = try await client.identifyFace(request!) }
+                    let journaled = try await context.journaled(client)
+                    switch (journaled, target) {
+                    case let (journaled?, target?): result = try await journaled.identifyFace(video: target)
+                    case let (journaled?, nil): result = try await journaled.identifyFace(request!)
+                    case let (nil, target?): result = try await client.identifyFace(video: target)
+                    case (nil, nil): result = try await client.identifyFace(request!)
+                    }
                     return [Self.sessionTable(result)]
                 }
             }
@@ -128,8 +133,12 @@ extension LuaRuntime {
                     let results = try await withThrowingTaskGroup(of: (Int, LipSyncTask).self) { group in
                         for (i, id) in ids.enumerated() {
                             group.addTask {
-                                let task = try await client.wait(taskID: id, timeout: .milliseconds(timeoutMs),
-                                                                 firstPoll: .milliseconds(intervalMs), onStatus: report)
+                                let timeout = Duration.milliseconds(timeoutMs), first = Duration.milliseconds(intervalMs)
+                                let task = if let journaled = try await context.journaled(client) {
+                                    try await journaled.wait(taskID: id, timeout: timeout, firstPoll: first, onStatus: report)
+                                } else {
+                                    try await client.wait(taskID: id, timeout: timeout, firstPoll: first, onStatus: report)
+                                }
                                 return (i, task)
                             }
                         }
@@ -149,7 +158,11 @@ extension LuaRuntime {
             let context = rt.context
             return .wait {
                 await context.call { client in
-                    let task = try await client.task(id: id)
+                    let task = if let journaled = try await context.journaled(client) {
+                        try await journaled.task(id: id)
+                    } else {
+                        try await client.task(id: id)
+                    }
                     context.progress.update(taskID: task.taskID, status: task.taskStatus.rawValue)
                     return [Self.resultTable(task)]
                 }
@@ -177,9 +190,14 @@ extension LuaRuntime {
             let path: String
             do throws(ScriptError) { path = try rt.context.paths.check(pathArg, field: "path") } catch { return .error(error) }
             let context = rt.context
+            let taskID = source.isTable ? Self.taskID(source) : nil
             return .wait {
                 await context.call { client in
-                    _ = try await client.download(url, to: path)
+                    if let journaled = try await context.journaled(client) {
+                        try await journaled.download(url, to: path, taskID: taskID)
+                    } else {
+                        _ = try await client.download(url, to: path)
+                    }
                     return [.string(pathArg)]
                 }
             }
@@ -191,6 +209,9 @@ extension LuaRuntime {
     /// A loop of lipsync calls then queues here instead of failing.
     static func create(_ request: LipSyncRequest, audio: AudioFacts?, client: KlingClient,
                        context: ScriptContext) async throws -> LipSyncTask {
+        var request = request
+        if request.callbackURL == nil { request.callbackURL = await context.backend?.callbackURL() }
+        let journaled = try await context.journaled(client)
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(1800)
         var delay: Duration = .seconds(1)
@@ -198,8 +219,14 @@ extension LuaRuntime {
         while true {
             let refused: KlingError
             do {
-                return try await client.createLipSync(request, audio: audio)
-            } catch {
+                guard let journaled else { return try await client.createLipSync(request, audio: audio) }
+                let (task, origin) = try await journaled.createLipSync(request, audio: audio)
+                if origin != .created {
+                    let how = origin == .recorded ? "is in the journal" : "was found by its external_task_id"
+                    context.diagnostics("[\(context.scriptName)] task \(task.taskID) \(how): not created again")
+                }
+                return task
+            } catch let error as KlingError {
                 refused = error
             }
             guard refused.code == 1303, clock.now + delay < deadline else { throw refused }

@@ -1,4 +1,5 @@
 import KlingAPI
+import KlipJournal
 
 /// Where `identify`, `lipsync` and `wait` go. Taken lazily: a script that never calls a
 /// binding that needs the API never starts it (an empty script starts in milliseconds).
@@ -7,4 +8,13 @@ public protocol ScriptBackend: Sendable {
     var name: String { get }
     /// The client, made (and the emulator started) on first use; later calls return the same.
     func client() async throws -> KlingClient
+    /// The journal of what runs paid for (nil: none, every create is new).
+    func journal() async throws -> Journal?
+    /// A callback_url for creates that name none (a `--callback-listen` receiver).
+    func callbackURL() async -> String?
+}
+
+extension ScriptBackend {
+    public func journal() async throws -> Journal? { nil }
+    public func callbackURL() async -> String? { nil }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import KlingAPI
+import KlipJournal
 
 /// What the bindings' Swift work needs, shared with the tasks it starts.
 final class ScriptContext: Sendable {
@@ -9,9 +11,11 @@ final class ScriptContext: Sendable {
     let progress: Progress
     let sounds = SoundCache()
     let clients = ClientCache()
+    let fresh: Bool
 
     init(options: ScriptOptions, backend: (any ScriptBackend)?) {
         self.backend = backend
+        self.fresh = options.fresh
         self.scriptName = options.scriptName
         self.paths = PathPolicy(options: options)
         let write = options.diagnostics ?? { line in
@@ -20,6 +24,14 @@ final class ScriptContext: Sendable {
         self.diagnostics = write
         let live = options.liveProgress ?? (isatty(2) == 1 && options.diagnostics == nil)
         self.progress = Progress(live: live, write: write)
+    }
+}
+
+extension ScriptContext {
+    /// The client with the run's journal in front, when the backend keeps one.
+    func journaled(_ client: KlingClient) async throws -> JournaledClient? {
+        guard let journal = try await backend?.journal() else { return nil }
+        return JournaledClient(client: client, journal: journal, fresh: fresh)
     }
 }
 

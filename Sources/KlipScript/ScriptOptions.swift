@@ -25,9 +25,13 @@ public struct ScriptOptions: Sendable {
     /// The live progress line; nil = when standard error is a terminal.
     public var liveProgress: Bool?
 
+    /// Ignore the journal's recorded results: identify again, create new tasks.
+    public var fresh: Bool
+
     public init(source: Source, arguments: [String] = [], sandbox: Bool = false,
                 allowedDirectories: [String] = [], memoryLimit: UInt64? = nil, cpuLimit: Double? = nil,
-                diagnostics: (@Sendable (String) -> Void)? = nil, liveProgress: Bool? = nil) {
+                diagnostics: (@Sendable (String) -> Void)? = nil, liveProgress: Bool? = nil, fresh: Bool = false) {
+        self.fresh = fresh
         self.source = source
         self.arguments = arguments
         self.sandbox = sandbox

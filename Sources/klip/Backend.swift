@@ -24,19 +24,23 @@ actor Backend {
 
     nonisolated let target: Target
     nonisolated let callbacks: Callbacks?
+    /// Where the journal lives (`journal.sqlite`), whatever the backend.
+    nonisolated let stateDirectory: String
     private let logger: Logger
+    private var openedJournal: Journal?
     private var starting: Task<KlingClient, any Error>?
     private var emulator: RunningEmulator?
     private var receiver: CallbackReceiver?
 
-    init(target: Target, callbacks: Callbacks? = nil, logger: Logger) {
+    init(target: Target, callbacks: Callbacks? = nil, stateDirectory: String, logger: Logger) {
         self.target = target
+        self.stateDirectory = stateDirectory
         self.callbacks = callbacks
         self.logger = logger
     }
 
     /// The callback_url creates should carry, once a client exists (nil without `--callback-listen`).
-    var callbackURL: String? {
+    var callbackReceiverURL: String? {
         guard let receiver else { return nil }
         return callbacks?.publicURL ?? receiver.url.absoluteString
     }
@@ -103,6 +107,14 @@ actor Backend {
         return made
     }
 
+    /// The journal of this backend's account, opened on first use.
+    func openJournal() throws -> Journal {
+        if let openedJournal { return openedJournal }
+        let journal = try Journal(path: stateDirectory + "/journal.sqlite", backend: journalScope)
+        openedJournal = journal
+        return journal
+    }
+
     func shutdown() async {
         starting?.cancel()
         starting = nil
@@ -129,7 +141,8 @@ actor Backend {
         let base = options.baseURL ?? env.baseURL
         let callbacks = try callbackSettings(options, env: env, embedded: base == nil && { if case .none = credentials { true } else { false } }())
         if case .none = credentials, base == nil {
-            return Backend(target: .embedded(embeddedConfiguration(options)), callbacks: callbacks, logger: logger)
+            let config = embeddedConfiguration(options)
+            return Backend(target: .embedded(config), callbacks: callbacks, stateDirectory: config.stateDirectory, logger: logger)
         }
         let url: URL
         if let base {
@@ -145,7 +158,8 @@ actor Backend {
             ?? (host.hasSuffix("klingai.com") ? KlingConfiguration.klingPrefix : KlingConfiguration.gatewayPrefix)
         let isLoopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
         return Backend(target: .remote(KlingConfiguration(baseURL: url, pathPrefix: prefix, credentials: credentials,
-                                                          isLocal: isLoopback)), callbacks: callbacks, logger: logger)
+                                                          isLocal: isLoopback)), callbacks: callbacks,
+                       stateDirectory: options.stateDir ?? defaultStateDirectory(), logger: logger)
     }
 
     static func callbackSettings(_ options: BackendOptions, env: EnvironmentCredentials, embedded: Bool) throws -> Callbacks? {

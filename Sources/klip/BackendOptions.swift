@@ -13,7 +13,7 @@ struct BackendOptions: ParsableArguments {
     @Option(name: .long, help: "Embedded emulator only: a directory local videos and audio may come from (repeatable; default: the working directory).")
     var mediaRoot: [String] = []
 
-    @Option(name: .long, help: "Embedded emulator only: where it keeps its database and files (default: KLIP_STATE_DIR or ~/.local/state/klip).")
+    @Option(name: .long, help: "Where the embedded emulator and the journal keep their databases and files (default: KLIP_STATE_DIR or ~/.local/state/klip).")
     var stateDir: String?
 
     @Option(name: .long, help: ArgumentHelp(

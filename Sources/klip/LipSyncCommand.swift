@@ -51,7 +51,7 @@ struct LipSyncCommand: AsyncParsableCommand {
         let backend = try backend.makeBackend()
         let (created, finished) = try await backend.run { client -> (LipSyncTask, LipSyncTask?) in
             var request = request
-            if request.callbackURL == nil, let url = await backend.callbackURL { request.callbackURL = url }
+            if request.callbackURL == nil, let url = await backend.callbackReceiverURL { request.callbackURL = url }
             let task = try await client.createLipSync(request, audio: facts)
             guard wait else { return (task, nil) }
             stderrLine("klip: task \(task.taskID) \(task.taskStatus); waiting")

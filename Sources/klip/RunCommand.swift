@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import KlingAPI
+import KlipJournal
 import KlipScript
 
 /// `klip run SCRIPT [ARGS...]` and `klip run -e CODE [ARGS...]`.
@@ -32,6 +33,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("cpu-limit"), help: ArgumentHelp("Seconds of Lua execution (0 = none; 60 under --sandbox).", valueName: "SECONDS"))
     var cpuLimit: Double?
+
+    @Flag(help: "Ignore the journal's recorded results: identify again and create new tasks (recorded anew).")
+    var fresh = false
+
+    @Flag(name: .customLong("no-journal"), help: "Keep no journal: every lipsync creates a task, and a rerun pays again.")
+    var noJournal = false
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The script, then its arguments.", valueName: "SCRIPT [ARGS...]"))
     var scriptAndArguments: [String] = []
@@ -64,7 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let options = ScriptOptions(
             source: source, arguments: arguments, sandbox: sandbox, allowedDirectories: allowDirs,
-            memoryLimit: memoryLimit.flatMap(ScriptOptions.parseSize), cpuLimit: cpuLimit
+            memoryLimit: memoryLimit.flatMap(ScriptOptions.parseSize), cpuLimit: cpuLimit, fresh: fresh
         )
         // Resolved now, started only when the first binding needs the API. The embedded
         // emulator may read media from the working directory, the script's folder and the
@@ -78,7 +85,7 @@ struct RunCommand: AsyncParsableCommand {
             backendOptions.mediaRoot = roots + allowDirs
         }
         let backend = try backendOptions.makeBackend()
-        let runner = ScriptRunner(options: options, backend: backend)
+        let runner = ScriptRunner(options: options, backend: noJournal ? UnjournaledBackend(backend: backend) : backend)
 
         // Ctrl-C: the first stops the script cleanly (close handlers, task report), a second
         // one exits at once.
@@ -105,6 +112,16 @@ struct RunCommand: AsyncParsableCommand {
 /// The bindings take the client lazily: an empty script never starts the emulator.
 extension Backend: ScriptBackend {
     func client() async throws -> KlingClient { try await makeClient() }
+    func callbackURL() async -> String? { callbackReceiverURL }
+    func journal() async throws -> Journal? { try openJournal() }
+}
+
+/// The backend as a script sees it with `--no-journal`: every create is new.
+struct UnjournaledBackend: ScriptBackend {
+    let backend: Backend
+    var name: String { backend.name }
+    func client() async throws -> KlingClient { try await backend.makeClient() }
+    func callbackURL() async -> String? { await backend.callbackReceiverURL }
 }
 
 

@@ -59,8 +59,9 @@ local function pick(session, how)
 end
 
 -- Kling runs a limited number of tasks at once per account; over it, lipsync waits for a
--- free slot, so every row can simply ask.
-local stamp = os.time()
+-- free slot, so every row can simply ask. Every lipsync goes into the journal with an
+-- external_task_id derived from what it asks for, so a rerun after a crash (or after
+-- success) pays for nothing twice: finished rows come back at once.
 
 local function run(i, row)
   local session = session_for(row.video)
@@ -72,8 +73,7 @@ local function run(i, row)
   local task = lipsync{
     session = session, face = face, sound_file = row.audio,
     sound_start_time = 0, sound_end_time = clip, sound_insert_time = insert,
-    -- Unique per account: it makes a create safe to retry after a lost answer.
-    external_task_id = row.id or ("batch-%d-%d"):format(stamp, i),
+    external_task_id = row.id,  -- optional: the journal derives one when it is nil
   }
   local result = wait(task)
   local path = kling.download(result, out_dir .. "/" .. (row.out or (i .. ".mp4")))
