@@ -66,6 +66,27 @@ import Testing
         await server.stop()
     }
 
+    @Test func aCreateWhoseAnswerWasCutShortIsFoundByItsExternalIDNotCreatedTwice() async throws {
+        // 1: the create is committed but its answer is truncated; 2: the retry meets the
+        // duplicate external_task_id; 3: the client asks for the task by that id.
+        let server = try await ScriptedServer { received, n in
+            switch n {
+            case 1: ScriptedServer.Answer(status: .ok, body: #"{"code":0,"message":"SUCC"#)
+            case 2: ScriptedServer.error(.badRequest, 1201, "invalid external_task_id: clip-9 is already used by another task")
+            default: received.method == "GET" && received.path.hasSuffix("/clip-9")
+                ? ScriptedServer.ok(taskJSON("processing", id: "777"))
+                : ScriptedServer.error(.notFound, 1203)
+            }
+        }
+        var request = validRequest()
+        request.externalTaskID = "clip-9"
+        let created = try? await client(for: server).createLipSync(request)
+        #expect(created?.taskID == "777")
+        let received = await server.received
+        #expect(received.map(\.method) == ["POST", "POST", "GET"], "\(received.map(\.path))")
+        await server.stop()
+    }
+
     @Test func attemptsAreBounded() async throws {
         let server = try await ScriptedServer { _, _ in ScriptedServer.error(.gatewayTimeout, 5002) }
         let policy = RetryPolicy(maxAttempts: 3, minimumDelay: .milliseconds(10), baseDelay: .milliseconds(10), maximumDelay: .milliseconds(20))

@@ -75,8 +75,13 @@ public final class KlingClient: Sendable {
         try Preflight.check(request, facts: PreflightFacts(audio: audio, faces: known?.faces,
                                                             videoDurationMs: known?.videoDurationMs))
         let body = try encode(request)
+        let external = request.externalTaskID
         return try await transport.call(.post, "videos/advanced-lip-sync", body: body,
-                                        retryable: request.externalTaskID != nil, as: LipSyncTask.self)
+                                        retryable: external != nil, as: LipSyncTask.self) { error in
+            // The first attempt was created but its answer lost: find it instead of failing.
+            guard let external, error.code == 1201, error.message.contains("external_task_id") else { return nil }
+            return try? await self.task(id: external)
+        }
     }
 
     /// One query, no waiting. `id` is a task id (or an external task id).

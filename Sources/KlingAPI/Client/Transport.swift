@@ -17,9 +17,12 @@ struct Transport: Sendable {
 
     /// Sends a request; `retryable` says whether a retry after an unknown outcome is safe (a
     /// create without `external_task_id` is not: a lost answer would bill a second task).
+    /// `recover` is asked about an error met on a retry, when an earlier attempt may have
+    /// taken effect (a create whose answer was lost, retried into "duplicate external_task_id");
+    /// a value it returns is the answer.
     func call<Payload: Codable & Sendable>(_ method: Method, _ path: String, query: String? = nil,
-                                          body: Data? = nil, retryable: Bool = true,
-                                          as: Payload.Type) async throws(KlingError) -> Payload {
+                                          body: Data? = nil, retryable: Bool = true, as: Payload.Type,
+                                          recover: (@Sendable (KlingError) async -> Payload?)? = nil) async throws(KlingError) -> Payload {
         var attempt = 0
         var resigned = false
         while true {
@@ -27,6 +30,7 @@ struct Transport: Sendable {
             do {
                 return try await once(method, path, query: query, body: body, as: Payload.self)
             } catch {
+                if attempt > 1, let recover, let recovered = await recover(error) { return recovered }
                 if error.kind == .api, error.code == 1003 || error.code == 1004, !resigned, await auth.invalidate() {
                     resigned = true
                     logger.debug("token rejected (\(error.code!)); re-signing once")
@@ -72,10 +76,12 @@ struct Transport: Sendable {
         let status = Int(response.status.code)
         let data = Data(bytes.readableBytesView)
         guard let envelope = try? JSONDecoder().decode(Envelope<Payload>.self, from: data) else {
-            // An answer without an envelope comes from something in between (a proxy, a load
-            // balancer); a 5xx from it is a connection-level failure, the rest is not retried.
+            // A body that is not even JSON was cut short on the way (the request may have taken
+            // effect: a lost answer); a 5xx without an envelope comes from something in between.
+            // Both are connection-level failures. JSON that is not an envelope is not retried.
             let snippet = String(decoding: data.prefix(200), as: UTF8.self)
-            throw KlingError(kind: status >= 500 ? .network : .api,
+            let isJSON = (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
+            throw KlingError(kind: status >= 500 || !isJSON ? .network : .api,
                              message: "HTTP \(status) without a Kling envelope: \(snippet)", httpStatus: status)
         }
         guard envelope.code == 0 else {
