@@ -27,6 +27,9 @@ public struct EmulatorConfiguration: Sendable {
     /// Largest http(s) download for a `video_url` or `sound_file`.
     public var maxDownloadBytes: Int64 = 100 << 20
 
+    /// Fetch media and deliver callbacks only to loopback hosts (fuzzing, tests): other
+    /// http(s) URLs answer 1201 instead of reaching the network.
+    public var outboundLoopbackOnly = false
     /// Failures injected into API answers (`klip serve --faults`); none by default.
     public var faults: FaultSpec = .none
     /// With the same seed and the same request order, the same requests get the same faults.

@@ -19,6 +19,10 @@ extension Service {
         }
         do { try Preflight.check(preflightBody) } catch { throw APIFailure.invalidParameter(error) }
 
+        if config.outboundLoopbackOnly, let callback = body.callbackURL,
+           !MediaInput.isLoopbackHost(URL(string: callback)?.host ?? "") {
+            throw APIFailure.invalidParameter("callback_url", "this emulator delivers callbacks only to loopback hosts (127.0.0.1, ::1, localhost)")
+        }
         let choice = body.faceChoose[0]
         if let audioID = choice.audioID, !audioID.isEmpty {
             throw APIFailure.invalidParameter("face_choose[0].audio_id", "the emulator has no text-to-speech, so no audio_id can be found; give sound_file instead")

@@ -58,6 +58,8 @@ enum RequestDecoding {
         case is Int.Type, is Int64.Type: "an integer"
         case is Double.Type: "a number"
         case is Bool.Type: "a boolean"
+        // Before the Collection test: JSONDecoder names an object `[String: Any]`, a Collection too.
+        case is [String: Any].Type: "an object"
         default: type is any Collection.Type ? "an array" : "an object"
         }
     }

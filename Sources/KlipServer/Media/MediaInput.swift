@@ -9,6 +9,8 @@ struct MediaInput: Sendable {
     let roots: MediaRoots
     let http: HTTPClient
     let logger: Logger
+    /// `klip serve --loopback-only`: http(s) only from loopback hosts.
+    var loopbackOnly = false
 
     enum Reference: Sendable, Equatable {
         case remote(URL)
@@ -22,6 +24,9 @@ struct MediaInput: Sendable {
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
             guard let url = URL(string: text), let host = url.host, !host.isEmpty else {
                 throw .invalidParameter(field, "\(text) is not a valid http(s) URL")
+            }
+            if loopbackOnly && !Self.isLoopbackHost(host) {
+                throw .invalidParameter(field, "\(Self.redacted(url)): this emulator fetches only from loopback hosts (127.0.0.1, ::1, localhost)")
             }
             return .remote(url)
         }
@@ -69,6 +74,14 @@ struct MediaInput: Sendable {
             try await download(url, to: destination, field: field, limit: limit, limitText: limitText)
             return destination.path
         }
+    }
+
+    /// A literal loopback address or `localhost`: no name is resolved to decide.
+    static func isLoopbackHost(_ host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if h == "localhost" || h == "::1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// Lower-case extension of a URL or file path, or "bin".

@@ -2,13 +2,20 @@ import Foundation
 import GRDB
 
 /// Sessions and tasks in `stateDirectory/klip.sqlite`. Every method is one transaction.
+///
+/// WAL (a `DatabasePool`): queries and lists never wait behind a write, and a commit costs
+/// no fsync (`synchronous = NORMAL`). A committed task survives the process being killed at
+/// any point (the WAL is in the OS's hands once written); only a power loss can take the last
+/// commits, which an emulator may afford. With a rollback journal every write did several
+/// fsyncs and every read waited behind them: under load on a busy disk, seconds.
 struct Store: Sendable {
-    let db: DatabaseQueue
+    let db: DatabasePool
 
     init(path: String) throws {
         var config = Configuration()
         config.busyMode = .timeout(5)
-        db = try DatabaseQueue(path: path, configuration: config)
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        db = try DatabasePool(path: path, configuration: config)
         try Self.migrator.migrate(db)
     }
 
