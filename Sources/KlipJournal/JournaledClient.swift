@@ -113,7 +113,9 @@ public struct JournaledClient: Sendable {
     /// Answers that prove no task was created: a broken rule, a definite refusal, or a
     /// rate limit (1302/1303 refuse before creating).
     static func refusedForCertain(_ error: KlingError) -> Bool {
-        switch error.kind {
+        // "external_task_id already used": the task may exist; the next run asks for it.
+        if error.field == "external_task_id" || error.message.contains("external_task_id") { return false }
+        return switch error.kind {
         case .validation: true
         case .api: !RetryPolicy.isRetryable(error) || error.code == 1302 || error.code == 1303
         default: false
