@@ -141,7 +141,7 @@ final class Tracked {
         runner.interrupt()
         let r = await result
         #expect(r.exitStatus == 130)
-        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(ContinuousClock.now - started < .seconds(60), "the script sleeps 100 s; only the interrupt ends it sooner")
         #expect(FileManager.default.contents(atPath: marker).map { String(decoding: $0, as: UTF8.self) } == "main")
         #expect(FileManager.default.fileExists(atPath: marker + ".spawned"))
     }
@@ -155,6 +155,6 @@ final class Tracked {
         runner.interrupt()
         let r = await result
         #expect(r.exitStatus == 130)
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(60), "the script sleeps 100 s; only the interrupt ends it sooner")
     }
 }
