@@ -95,7 +95,9 @@ final class KillableRun: @unchecked Sendable {
     var output: String { (try? String(contentsOf: file, encoding: .utf8)) ?? "" }
 
     func waitFor(_ marker: String) async throws {
-        for _ in 0..<1200 where process.isRunning {
+        // Bounded by the run itself (it ends on its own) and by five minutes for a slow machine.
+        let deadline = ContinuousClock.now + .seconds(300)
+        while process.isRunning, ContinuousClock.now < deadline {
             if output.contains(marker) { return }
             try await Task.sleep(for: .milliseconds(25))
         }
