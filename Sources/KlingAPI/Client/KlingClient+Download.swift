@@ -20,19 +20,23 @@ extension KlingClient {
               let handle = try? FileHandle(forWritingTo: partial) else {
             throw .validation("path", "\(path): cannot write here")
         }
-        var written: Int64 = 0
+        let written: Int64
         do {
             defer { try? handle.close() }
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "User-Agent", value: "klip/0.1")
-            let response = try await http.execute(request, timeout: .hours(1))
-            guard response.status.code == 200 else {
-                throw KlingError(kind: .network, message: "download of \(url) answered HTTP \(response.status.code)",
-                                 httpStatus: Int(response.status.code))
-            }
-            for try await chunk in response.body {
-                try handle.write(contentsOf: Data(chunk.readableBytesView))
-                written += Int64(chunk.readableBytes)
+            written = try await transport.limiter.run { [http, request] in
+                let response = try await http.execute(request, timeout: .hours(1))
+                guard response.status.code == 200 else {
+                    throw KlingError(kind: .network, message: "download of \(url) answered HTTP \(response.status.code)",
+                                     httpStatus: Int(response.status.code))
+                }
+                var count: Int64 = 0
+                for try await chunk in response.body {
+                    try handle.write(contentsOf: Data(chunk.readableBytesView))
+                    count += Int64(chunk.readableBytes)
+                }
+                return count
             }
         } catch {
             try? FileManager.default.removeItem(at: partial)

@@ -20,7 +20,8 @@ public final class KlingClient: Sendable {
         self.http = httpClient
         self.logger = logger
         transport = Transport(configuration: configuration, http: httpClient,
-                              auth: Authenticator(credentials: configuration.credentials), logger: logger)
+                              auth: Authenticator(credentials: configuration.credentials), logger: logger,
+                              limiter: RequestLimiter(limit: KlingHTTP.connectionsPerHost))
     }
 
     // MARK: identify-face

@@ -10,6 +10,7 @@ struct Transport: Sendable {
     let http: HTTPClient
     let auth: Authenticator
     let logger: Logger
+    let limiter: RequestLimiter
     /// Bodies larger than this are not an API answer.
     static let maxResponseBytes = 16 << 20
 
@@ -67,8 +68,11 @@ struct Transport: Sendable {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: .nanoseconds(configuration.requestTimeout.nanoseconds))
-            bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+            let timeout = TimeAmount.nanoseconds(configuration.requestTimeout.nanoseconds)
+            (response, bytes) = try await limiter.run { [http, request] in
+                let response = try await http.execute(request, timeout: timeout)
+                return (response, try await response.body.collect(upTo: Self.maxResponseBytes))
+            }
         } catch {
             if Task.isCancelled { throw KlingError(kind: .cancelled, message: "\(method.rawValue) \(path) cancelled") }
             throw KlingError(kind: .network, message: "\(method.rawValue) \(configuration.url(path)): \(Self.describe(error))")
