@@ -52,7 +52,7 @@ public enum Emulator {
                                 beforeRender: config.beforeRender, logger: logger)
         let service = Service(
             config: config, layout: layout, store: store,
-            media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: http, logger: logger,
+            media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: config.outboundLoopbackOnly ? MediaInput.loopbackHTTPClient : MediaInput.httpClient, logger: logger,
                               loopbackOnly: config.outboundLoopbackOnly),
             // Detection is CPU-bound and each detector holds ~100 MB: no more than the cores.
             faces: FaceIdentifierPool(size: min(config.maxParallel, ProcessInfo.processInfo.activeProcessorCount)),

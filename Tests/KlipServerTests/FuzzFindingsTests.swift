@@ -22,4 +22,20 @@ struct FuzzFindingsTests {
             }
         }
     }
+
+    /// A media URL naming a closed port held the request until the download deadline (two
+    /// minutes) while the client retried connecting; now the refusal is the answer.
+    @Test func aMediaURLOnAClosedPortIsRefusedAtOnce() async throws {
+        let gone = try await LocalServer()
+        let port = gone.port
+        await gone.stop()
+        try await withEmulator { server in
+            let answer = try await call(.POST, server.url("/videos/identify-face"),
+                                        json: ["video_url": "http://127.0.0.1:\(port)/face.mp4"])
+            #expect(answer.status == 400)
+            #expect(answer.code == 1201)
+            #expect(answer.message.contains("video_url") && answer.message.contains("could not be downloaded"))
+            #expect(answer.message.lowercased().contains("refused"), "\(answer.message)")
+        }
+    }
 }

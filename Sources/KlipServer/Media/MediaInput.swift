@@ -17,6 +17,20 @@ struct MediaInput: Sendable {
         case local(String)
     }
 
+    /// Downloads fail at the first refused or unreachable connection: the shared client retries
+    /// connecting until the request's deadline, so a URL naming a closed port held the request
+    /// for two minutes (found by scripts/fuzz). Process-wide, never shut down (like `.shared`).
+    static let httpClient = makeClient(followRedirects: true)
+    /// For `--loopback-only`: a redirect could lead off the machine, so none is followed.
+    static let loopbackHTTPClient = makeClient(followRedirects: false)
+
+    private static func makeClient(followRedirects: Bool) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(60)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = followRedirects ? .follow(max: 5, allowCycles: false) : .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     /// Classifies without touching the network or the disk.
     func reference(_ value: String, field: String) throws(APIFailure) -> Reference {
         let text = value.trimmingCharacters(in: .whitespacesAndNewlines)

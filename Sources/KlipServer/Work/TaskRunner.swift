@@ -81,9 +81,7 @@ actor TaskRunner {
             // half file where the result is served.
             let scratch = layout.taskPrivate(id)
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? [] where name.hasPrefix("render-") {
-                try? FileManager.default.removeItem(at: scratch.appendingPathComponent(name))
-            }
+            Self.removeRenders(in: scratch)
             let rendered = scratch.appendingPathComponent("render-\(UUID().uuidString).mp4")
             let request = RenderRequest(
                 videoPath: session.videoPath, audioPath: task.audioPath,
@@ -105,6 +103,8 @@ actor TaskRunner {
             let served = output.appendingPathComponent("output.mp4")
             try? FileManager.default.removeItem(at: served)
             try FileManager.default.moveItem(at: rendered, to: served)
+            // Again at the end: the ffmpeg of a killed run may have finished its file meanwhile.
+            Self.removeRenders(in: scratch)
             let message = renderMode == .none
                 ? "render mode none: no lip sync was rendered; the result is the input video"
                 : ""
@@ -117,6 +117,13 @@ actor TaskRunner {
             if let engine = error as? EngineError { message = engine.description } else { message = "\(error)" }
             logger.info("task failed", metadata: ["task_id": "\(id)", "reason": "\(message)"])
             await transition(id, to: "failed", message: message)
+        }
+    }
+
+    /// Partial renders (`render-*.mp4`) left in a task's private directory.
+    static func removeRenders(in directory: URL) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix("render-") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }
 

@@ -12,6 +12,8 @@ final class ServeProcess: Sendable {
 
     private struct State {
         var text = ""
+        /// stderr is closed: everything the process wrote is in `text`.
+        var ended = false
         var exit: Int32?
         var waiters: [(id: UUID, ready: @Sendable (State) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
     }
@@ -60,7 +62,10 @@ final class ServeProcess: Sendable {
         Thread {
             while true {
                 let data = reader.availableData
-                if data.isEmpty { break }
+                if data.isEmpty {
+                    Self.update(state) { $0.ended = true }
+                    break
+                }
                 Self.update(state) { $0.text += String(decoding: data, as: UTF8.self) }
             }
         }.start()
@@ -110,7 +115,7 @@ final class ServeProcess: Sendable {
 
     /// The first stderr line containing `text` (nil if none came in time).
     func waitForLine(containing text: String, timeout: Duration = .seconds(300)) async -> String? {
-        guard await wait(timeout: timeout, until: { $0.text.contains(text) || $0.exit != nil && !$0.text.contains(text) }) else { return nil }
+        guard await wait(timeout: timeout, until: { $0.text.contains(text) || $0.exit != nil && $0.ended }) else { return nil }
         return stderr.split(separator: "\n").first { $0.contains(text) }.map(String.init)
     }
 
