@@ -28,8 +28,7 @@ public final class KlingClient: Sendable {
 
     public func identifyFace(_ request: IdentifyFaceRequest) async throws(KlingError) -> IdentifyFaceResult {
         try Preflight.check(request)
-        let body = try encode(request)
-        let result = try await transport.call(.post, "videos/identify-face", body: body, as: IdentifyFaceResult.self)
+        let result = try await transport.call(.post, "videos/identify-face", body: request, as: IdentifyFaceResult.self)
         await sessions.record(result, videoDurationMs: nil)
         return result
     }
@@ -47,9 +46,9 @@ public final class KlingClient: Sendable {
         }
         // The video's length lets a later create check that the clip ends within it.
         let duration = try? await MediaProbe.probe(absolute.path).videoDurationMs
-        try Preflight.check(IdentifyFaceRequest(videoURL: absolute.absoluteString))
-        let body = try encode(IdentifyFaceRequest(videoURL: absolute.absoluteString))
-        let result = try await transport.call(.post, "videos/identify-face", body: body, as: IdentifyFaceResult.self)
+        let request = IdentifyFaceRequest(videoURL: absolute.absoluteString)
+        try Preflight.check(request)
+        let result = try await transport.call(.post, "videos/identify-face", body: request, as: IdentifyFaceResult.self)
         await sessions.record(result, videoDurationMs: duration ?? nil)
         return result
     }
@@ -75,9 +74,8 @@ public final class KlingClient: Sendable {
         let known = await sessions.entry(request.sessionID)
         try Preflight.check(request, facts: PreflightFacts(audio: audio, faces: known?.faces,
                                                             videoDurationMs: known?.videoDurationMs))
-        let body = try encode(request)
         let external = request.externalTaskID
-        return try await transport.call(.post, "videos/advanced-lip-sync", body: body,
+        return try await transport.call(.post, "videos/advanced-lip-sync", body: request,
                                         retryable: external != nil, as: LipSyncTask.self) { error in
             // The first attempt was created but its answer lost: find it instead of failing.
             guard let external, error.code == 1201, error.message.contains("external_task_id") else { return nil }
@@ -99,11 +97,5 @@ public final class KlingClient: Sendable {
         try Preflight.checkPage(page, size: size)
         return try await transport.call(.get, "videos/advanced-lip-sync", query: "pageNum=\(page)&pageSize=\(size)",
                                         as: [LipSyncTask].self)
-    }
-
-    func encode(_ value: some Encodable) throws(KlingError) -> Data {
-        do { return try JSONEncoder().encode(value) } catch {
-            throw KlingError(kind: .validation, message: "cannot encode the request: \(error)")
-        }
     }
 }

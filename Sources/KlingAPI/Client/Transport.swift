@@ -22,7 +22,7 @@ struct Transport: Sendable {
     /// taken effect (a create whose answer was lost, retried into "duplicate external_task_id");
     /// a value it returns is the answer.
     func call<Payload: Codable & Sendable>(_ method: Method, _ path: String, query: String? = nil,
-                                          body: Data? = nil, retryable: Bool = true, as: Payload.Type,
+                                          body: (any Encodable & Sendable)? = nil, retryable: Bool = true, as: Payload.Type,
                                           recover: (@Sendable (KlingError) async -> Payload?)? = nil) async throws(KlingError) -> Payload {
         var attempt = 0
         var resigned = false
@@ -55,24 +55,27 @@ struct Transport: Sendable {
     }
 
     private func once<Payload: Codable & Sendable>(_ method: Method, _ path: String, query: String?,
-                                                  body: Data?, as: Payload.Type) async throws(KlingError) -> Payload {
+                                                  body: (any Encodable & Sendable)?, as: Payload.Type) async throws(KlingError) -> Payload {
         var request = HTTPClientRequest(url: configuration.url(path, query: query))
         request.method = HTTPMethod(rawValue: method.rawValue)
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "klip/0.1")
         if let header = await auth.header() { request.headers.add(name: "Authorization", value: header) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
+        if body != nil { request.headers.add(name: "Content-Type", value: "application/json") }
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
             let timeout = TimeAmount.nanoseconds(configuration.requestTimeout.nanoseconds)
+            // The body is encoded only once this request may go: a thousand queued creates
+            // hold one shared request value each, not a thousand encoded copies of its audio.
             (response, bytes) = try await limiter.run { [http, request] in
+                var request = request
+                if let body { request.body = .bytes(ByteBuffer(bytes: try Self.encode(body))) }
                 let response = try await http.execute(request, timeout: timeout)
                 return (response, try await response.body.collect(upTo: Self.maxResponseBytes))
             }
+        } catch let error as KlingError {
+            throw error
         } catch {
             if Task.isCancelled { throw KlingError(kind: .cancelled, message: "\(method.rawValue) \(path) cancelled") }
             throw KlingError(kind: .network, message: "\(method.rawValue) \(configuration.url(path)): \(Self.describe(error))")
@@ -97,6 +100,12 @@ struct Transport: Sendable {
                              requestID: envelope.requestID, httpStatus: status)
         }
         return payload
+    }
+
+    static func encode(_ body: any Encodable & Sendable) throws -> Data {
+        do { return try JSONEncoder().encode(body) } catch {
+            throw KlingError(kind: .validation, message: "cannot encode the request: \(error)")
+        }
     }
 
     static func describe(_ error: any Error) -> String {
