@@ -3,7 +3,6 @@ import Foundation
 import KlipEngine
 import KlipServer
 import Logging
-import Synchronization
 
 extension RenderMode: ExpressibleByArgument {}
 
@@ -87,37 +86,46 @@ struct ServeCommand: AsyncParsableCommand {
 /// SIGTERM and SIGINT as an async stream of their names. The first asks for a graceful stop;
 /// a SIGINT after that (a second Ctrl-C) exits at once (status 1). A repeated SIGTERM changes
 /// nothing: supervisors such as `timeout` send it to the process and to its group.
+///
+/// Plain `signal` handlers writing the signal number to a pipe (the self-pipe trick): they
+/// are in place when `init` returns. A DispatchSource registers asynchronously, and a signal
+/// in between was lost (its disposition was still SIG_IGN).
 final class StopSignals {
     let received: AsyncStream<String>
     private let continuation: AsyncStream<String>.Continuation
-    private let sources: [any DispatchSourceSignal]
-
-    private final class Counter: Sendable {
-        let value = Atomic<Int>(0)
-    }
 
     init() {
         let (received, continuation) = AsyncStream.makeStream(of: String.self)
-        let counter = Counter()
-        sources = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
-            // Ignored first, so the default action (exit 143/130) never races the handler.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                let earlier = counter.value.wrappingAdd(1, ordering: .relaxed).oldValue
-                if earlier == 0 {
-                    continuation.yield(name)
+        self.received = received
+        self.continuation = continuation
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return }
+        stopSignalPipe = fds[1]
+        let reader = fds[0]
+        Thread {
+            var count = 0
+            var byte: UInt8 = 0
+            while read(reader, &byte, 1) == 1 {
+                count += 1
+                let number = Int32(byte)
+                if count == 1 {
+                    continuation.yield(number == SIGINT ? "SIGINT" : "SIGTERM")
                 } else if number == SIGINT {
                     stderrLine("klip serve: second signal: exiting now")
                     exit(1)
                 }
             }
-            source.resume()
-            return source
+        }.start()
+        for number in [SIGTERM, SIGINT] {
+            signal(number) { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(stopSignalPipe, &byte, 1)
+            }
         }
-        self.received = received
-        self.continuation = continuation
     }
 
     func finish() { continuation.finish() }
 }
+
+/// The write end of StopSignals' pipe, read by the signal handlers (set before they are installed).
+nonisolated(unsafe) private var stopSignalPipe: Int32 = -1

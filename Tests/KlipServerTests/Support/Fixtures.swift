@@ -5,7 +5,9 @@ import KlipMedia
 /// per test run with ffmpeg in a temp directory.
 actor Fixtures {
     static let shared = Fixtures()
-    private var made: [String: String] = [:]
+    /// One ffmpeg run per clip, shared by every caller: the actor is reentrant across the
+    /// await, so a plain cache let two tests write the same file at once (and one copy it half made).
+    private var made: [String: Task<String, any Error>] = [:]
     let dir: URL = FileManager.default.temporaryDirectory.appendingPathComponent("klip-server-fixtures-\(getpid())")
 
     /// The repository's sample media (made by scripts/make-media).
@@ -34,12 +36,16 @@ actor Fixtures {
     }
 
     private func make(_ name: String, _ args: [String]) async throws -> String {
-        if let path = made[name] { return path }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent(name).path
-        try await ProcessRunner.check("ffmpeg", ["-v", "error", "-nostdin", "-y"] + args + [path])
-        made[name] = path
-        return path
+        if let making = made[name] { return try await making.value }
+        let dir = dir
+        let making = Task {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let path = dir.appendingPathComponent(name).path
+            try await ProcessRunner.check("ffmpeg", ["-v", "error", "-nostdin", "-y"] + args + [path])
+            return path
+        }
+        made[name] = making
+        return try await making.value
     }
 }
 
