@@ -6,7 +6,8 @@ public struct SyncMeasurement: Sendable, Equatable, Codable {
     /// The face's index as identify numbers it ("0", "1", ...).
     public var faceID: String
     /// Pearson correlation of mouth opening with the inserted audio's loudness envelope,
-    /// over the frames the face is on screen.
+    /// over the frames where the face is on screen and the inserted audio plays, both with
+    /// their 1 s moving median removed (see `SyncMeter.detrended`).
     public var r: Double
     /// PSNR (dB, all planes) of the frames outside the inserted range against the input;
     /// nil without an input. 100 means identical.
@@ -68,7 +69,10 @@ public struct SyncMeter: Sendable {
         }
         return tracks.map { track in
             let series = result.openings[track.index] ?? []
-            return SyncMeasurement(faceID: String(track.index), r: Self.pearson(series.map(\.opening), series.map(\.level)),
+            let window = max(3, Int(fps.rounded()))
+            let r = Self.pearson(Self.detrended(series.map(\.opening), window: window),
+                                 Self.detrended(series.map(\.level), window: window))
+            return SyncMeasurement(faceID: String(track.index), r: r,
                                    psnrOutside: result.psnr, frames: series.count)
         }
     }
@@ -98,7 +102,9 @@ public struct SyncMeter: Sendable {
             } else if let input {
                 _ = try input.read(into: &original)
             }
-            for track in tracks where timeMs >= track.startMs && timeMs < track.endMs {
+            // Only where the inserted audio plays: outside it the envelope is a flat zero, and
+            // any slow drift of a still face's measured mouth would correlate with that step.
+            for track in tracks where timeMs >= track.startMs && timeMs < track.endMs && envelope.insertedFrames.contains(index) {
                 guard let sample = track.interpolatedBox(atMs: timeMs, maxGapMs: 250) else { continue }
                 let points = frame.withUnsafeBytes {
                     detector.landmarks(frame: $0, width: reader.width, height: reader.height, pixelFormat: .yuv420p,
@@ -126,6 +132,20 @@ public struct SyncMeter: Sendable {
         func dist(_ a: Int, _ b: Int) -> Double { hypot(p[a].x - p[b].x, p[a].y - p[b].y) }
         let face = max(1, dist(27, 8))
         return (dist(61, 67) + dist(62, 66) + dist(63, 65)) / 3 / face
+    }
+
+    /// `x` minus its centred moving median over `window` samples. A still face's measured
+    /// mouth steps by a fraction of a pixel at keyframes (the encoder's noise changes there);
+    /// against speech, whose loudness also drifts over seconds, such steps alone correlate
+    /// by chance. A median removes steps whole; syllables (2-8 Hz) pass.
+    static func detrended(_ x: [Double], window: Int) -> [Double] {
+        guard x.count > 2 else { return x }
+        return x.indices.map { i in
+            let lo = max(0, i - window / 2), hi = min(x.count, i + window / 2 + 1)
+            let sorted = x[lo..<hi].sorted()
+            let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            return x[i] - median
+        }
     }
 
     static func pearson(_ x: [Double], _ y: [Double]) -> Double {
