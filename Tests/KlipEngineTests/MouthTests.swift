@@ -35,6 +35,12 @@ struct MouthTests {
         let facts = try await LipSyncRenderer(mode: .full).render(RenderRequest(
             videoPath: input, audioPath: Self.speech, soundStartMs: 0, soundEndMs: audioMs, insertMs: clip.insertMs,
             face: face, outputPath: out))
+        // KLIP_KEEP_RENDERS=DIR keeps the renders for looking at.
+        if let keep = ProcessInfo.processInfo.environment["KLIP_KEEP_RENDERS"] {
+            let kept = URL(fileURLWithPath: keep).appendingPathComponent("mouth-\(clip.file)").path
+            try? FileManager.default.removeItem(atPath: kept)
+            try FileManager.default.copyItem(atPath: out, toPath: kept)
+        }
         let inputFacts = try await VideoValidator.check(videoPath: input)
         #expect(near(facts.durationMs, inputFacts.durationMs, 40), "output \(facts.durationMs) ms, input \(inputFacts.durationMs) ms")
 
