@@ -6,6 +6,15 @@ import KlipMedia
 public struct DetectedFace: Sendable, Equatable {
     public var x, y, width, height: Int
     public var score: Double
+
+    public init(x: Int, y: Int, width: Int, height: Int, score: Double) {
+        self.x = x; self.y = y; self.width = width; self.height = height; self.score = score
+    }
+
+    /// A tracked box, e.g. to ask for its landmarks.
+    public init(_ sample: FaceSample, score: Double = 1) {
+        self.init(x: sample.x, y: sample.y, width: sample.width, height: sample.height, score: score)
+    }
 }
 
 /// One dlib HOG detector plus the 68-point shape predictor. dlib is not thread-safe: every

@@ -135,9 +135,13 @@ public actor FaceIdentifier {
                     best[id] = (face.score, crop(pixels, width: width, height: height, around: face))
                 }
             }
-            let seen = Set(ids)
+            var seen = Set(ids)
             for id in seenLast.subtracting(seen) {
-                if let last = tracker.activeTrack(id)?.samples.last { follow(id, from: last, through: between) }
+                guard let last = tracker.activeTrack(id)?.samples.last else { continue }
+                follow(id, from: last, through: between)
+                // Still there in the frame just before this one: a detector miss here, not the
+                // end; keep following it after the next searched frame too.
+                if let lastKept = between.last, tracker.activeTrack(id)?.lastMs == time(lastKept.frame) { seen.insert(id) }
             }
             seenLast = seen
             spare += between.map(\.pixels)

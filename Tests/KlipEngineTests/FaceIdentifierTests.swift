@@ -66,6 +66,23 @@ struct FaceIdentifierTests {
         #expect(tracks[0].samples.allSatisfy { $0.width > 250 })
     }
 
+    @Test func intervalsAreFrameExactAcrossADetectorMiss() async throws {
+        // The face is on frames 76-170 and 172 (searched frames are 0, 3, 6, ...: 171 is
+        // one, and the face is missing there): it starts at 3040 ms and ends with frame
+        // 172 at 6920 ms, which takes following it past the miss.
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("blink.mp4").path
+        try await ffmpeg(["-f", "lavfi", "-i", "color=c=0x2b3038:s=1280x720:r=25:d=10", "-loop", "1", "-framerate", "25",
+                          "-i", Media.directory.appendingPathComponent("source/astronaut.png").path,
+                          "-filter_complex", "[1:v]crop=300:300:70:0,scale=680:680[p];[0:v][p]overlay=x=300:y=20:shortest=1:enable='between(n,76,170)+eq(n,172)'",
+                          "-t", "10", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path])
+        let tracks = try await sharedIdentifier.identify(videoPath: path, cropsDirectory: dir)
+        try #require(tracks.count == 1, "tracks: \(tracks.map { ($0.startMs, $0.endMs) })")
+        #expect(tracks[0].startMs == 3040)
+        #expect(tracks[0].endMs == 6920)
+    }
+
     @Test func variableFrameRateKeepsTrueTimes() async throws {
         // Phone-style timing: the first 50 frames last 80 ms, the rest 40 ms, so the face
         // (frames 75-174) is on screen from 5.0 s to 9.0 s of a 12 s video, while frame
