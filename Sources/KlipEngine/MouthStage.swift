@@ -39,7 +39,7 @@ public struct MouthStage: FrameStage, Sendable {
         let timeMs = frame.timeMs
         guard timeMs >= face.startMs, timeMs < face.endMs else { return }
         let width = frame.width, height = frame.height
-        guard let box = face.interpolatedBox(atMs: timeMs, maxGapMs: 250).map(DetectedFace.init(sample:)) ?? reacquire(frame)
+        guard let box = face.interpolatedBox(atMs: timeMs, maxGapMs: 250).map({ DetectedFace($0) }) ?? reacquire(frame)
         else { return }
         guard let points = detector.landmarks(frame: UnsafeRawBufferPointer(frame.pixels), width: width, height: height,
                                               pixelFormat: .yuv420p, box: box) else { return }
@@ -66,12 +66,6 @@ public struct MouthStage: FrameStage, Sendable {
         let h = max(0, min(a.y + a.height, b.y + b.height) - max(a.y, b.y))
         let union = a.width * a.height + b.width * b.height - w * h
         return union > 0 ? Double(w * h) / Double(union) : 0
-    }
-}
-
-extension DetectedFace {
-    init(sample: FaceSample) {
-        self.init(x: sample.x, y: sample.y, width: sample.width, height: sample.height, score: 1)
     }
 }
 

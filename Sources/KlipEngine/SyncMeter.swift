@@ -108,7 +108,7 @@ public struct SyncMeter: Sendable {
                 guard let sample = track.interpolatedBox(atMs: timeMs, maxGapMs: 250) else { continue }
                 let points = frame.withUnsafeBytes {
                     detector.landmarks(frame: $0, width: reader.width, height: reader.height, pixelFormat: .yuv420p,
-                                       box: DetectedFace(sample: sample))
+                                       box: DetectedFace(sample))
                 }
                 guard let points else { continue }
                 scan.openings[track.index, default: []].append((mouthOpening(points), envelope[index]))
