@@ -7,7 +7,8 @@ public struct SyncMeasurement: Sendable, Equatable, Codable {
     public var faceID: String
     /// Pearson correlation of mouth opening with the inserted audio's loudness envelope,
     /// over the frames where the face is on screen and the inserted audio plays, both with
-    /// their 1 s moving median removed (see `SyncMeter.detrended`).
+    /// their 1 s moving median removed (see `SyncMeter.detrended`), with a landmark noise
+    /// floor of 1 px (see `SyncMeter.pearson`).
     public var r: Double
     /// PSNR (dB, all planes) of the frames outside the inserted range against the input;
     /// nil without an input. 100 means identical.
@@ -70,15 +71,20 @@ public struct SyncMeter: Sendable {
         return tracks.map { track in
             let series = result.openings[track.index] ?? []
             let window = max(3, Int(fps.rounded()))
+            // Landmarks on a still mouth wobble by a fraction of a pixel with the encoder's
+            // noise (which a render elsewhere in the frame changes): variation at that level
+            // counts as noise, not as the mouth following the sound.
+            let faceLength = series.isEmpty ? 1 : series.map(\.faceLength).reduce(0, +) / Double(series.count)
             let r = Self.pearson(Self.detrended(series.map(\.opening), window: window),
-                                 Self.detrended(series.map(\.level), window: window))
+                                 Self.detrended(series.map(\.level), window: window),
+                                 noiseFloorX: Self.landmarkNoisePx / max(1, faceLength))
             return SyncMeasurement(faceID: String(track.index), r: r,
                                    psnrOutside: result.psnr, frames: series.count)
         }
     }
 
     struct Scan {
-        var openings: [Int: [(opening: Double, level: Double)]] = [:]
+        var openings: [Int: [(opening: Double, level: Double, faceLength: Double)]] = [:]
         var psnr: Double?
     }
 
@@ -111,7 +117,8 @@ public struct SyncMeter: Sendable {
                                        box: DetectedFace(sample))
                 }
                 guard let points else { continue }
-                scan.openings[track.index, default: []].append((mouthOpening(points), envelope[index]))
+                let length = hypot(points[8].x - points[27].x, points[8].y - points[27].y)
+                scan.openings[track.index, default: []].append((mouthOpening(points), envelope[index], length))
             }
             index += 1
         }
@@ -148,7 +155,15 @@ public struct SyncMeter: Sendable {
         }
     }
 
-    static func pearson(_ x: [Double], _ y: [Double]) -> Double {
+    /// Typical scatter of the re-detected inner-lip distance on an unchanged mouth, in
+    /// pixels: on Grace Hopper's closed mouth in a render of two-faces.mp4 it jumps between
+    /// 0 and 3 px from frame to frame (the encoder's noise moves the landmarks). A rendered
+    /// opening varies by ~8 px at 720p, so the floor barely touches a real animation.
+    static let landmarkNoisePx = 1.0
+
+    /// Pearson's r, with `noiseFloorX` (a standard deviation) added to x's variance so a
+    /// series that only varies at the noise level cannot score high by chance.
+    static func pearson(_ x: [Double], _ y: [Double], noiseFloorX: Double = 0) -> Double {
         let n = Double(min(x.count, y.count))
         guard n > 2 else { return 0 }
         let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
@@ -156,6 +171,7 @@ public struct SyncMeter: Sendable {
         for i in 0..<Int(n) {
             sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my)
         }
+        sxx += noiseFloorX * noiseFloorX * n
         guard sxx > 0, syy > 0 else { return 0 }
         return sxy / (sxx * syy).squareRoot()
     }
