@@ -81,4 +81,53 @@ struct MouthTests {
         #expect(env.values[76] > 0.7)
         #expect(env.values[101] > 0.3 && env.values[101] < env.values[99])
     }
+
+    @Test func quietAndOutsideFramesStayBitIdenticalAndALoudOneChangesOnlyAroundTheMouth() async throws {
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clip = Media.path("two-faces.mp4")
+        let tracks = try await sharedIdentifier.identify(videoPath: clip, cropsDirectory: dir)
+        let face = try #require(tracks.first { $0.index == 0 })
+        let other = try #require(tracks.first { $0.index == 1 })
+        let facts = try await VideoValidator.check(videoPath: clip)
+        let (w, h) = (facts.width, facts.height)
+        // Frame 0 of the clip; the envelope is loud on frame 1 only.
+        let reader = try FrameReader(path: clip, width: w, height: h, pixelFormat: .yuv420p, constantRate: facts.fps)
+        let original = try await DedicatedThread.run(name: "test-read") { () throws -> [UInt8] in
+            var buffer: [UInt8] = []
+            _ = try reader.read(into: &buffer)
+            reader.cancel()
+            return buffer
+        }
+        var values = [Double](repeating: 0, count: 10)
+        values[1] = 1
+        let envelope = LoudnessEnvelope(values: values, insertedFrames: 1..<2)
+        let detector = try await SharedLandmarkModel.detector()
+        var stage = MouthStage(face: face, envelope: envelope, fps: facts.fps, detector: detector)
+        func run(_ index: Int) throws -> [UInt8] {
+            var pixels = original
+            try pixels.withUnsafeMutableBytes { raw in
+                var frame = VideoFrame(index: index, timeMs: index * 40, width: w, height: h, pixelFormat: .yuv420p, pixels: raw)
+                try stage.process(&frame)
+            }
+            return pixels
+        }
+        #expect(try run(0) == original, "a silent frame passes untouched")
+        #expect(try run(5) == original, "a frame outside the inserted range passes untouched")
+        let loud = try run(1)
+        #expect(loud != original)
+        // Every changed luma pixel lies in the chosen face (the triangles around the moving points) or just below it, none on the other face.
+        let box = try #require(face.box(atMs: 40)), otherBox = try #require(other.box(atMs: 40))
+        var changed = 0
+        for y in 0..<h {
+            for x in 0..<w where loud[y * w + x] != original[y * w + x] {
+                changed += 1
+                #expect(x >= box.x - box.width / 2 && x < box.x + box.width * 3 / 2 && y >= box.y
+                        && y < box.y + box.height * 2, "pixel \(x),\(y) changed away from the mouth")
+                #expect(!(x >= otherBox.x && x < otherBox.x + otherBox.width && y >= otherBox.y && y < otherBox.y + otherBox.height))
+                if changed > 100_000 { break }
+            }
+        }
+        #expect(changed > 200, "only \(changed) pixels changed")
+    }
 }
