@@ -71,12 +71,20 @@ public struct MouthStage: FrameStage, Sendable {
 
 extension FaceTrack {
     /// The box at `timeMs`, interpolated between the samples around it (a drifting face
-    /// moves between samples ~80 ms apart); nil if no sample is within `maxGapMs`.
+    /// moves between samples ~120 ms apart). nil where the face is not on screen: before
+    /// the first or after the last sample, or inside a gap between two samples more than
+    /// `maxGapMs` apart (a track may bridge a short absence; identify refines its edges
+    /// to the exact frame, so a sample sits on the last frame before and the first after).
     public func interpolatedBox(atMs timeMs: Int, maxGapMs: Int) -> FaceSample? {
-        guard let near = box(atMs: timeMs), abs(near.timeMs - timeMs) <= maxGapMs else { return nil }
-        guard let after = samples.firstIndex(where: { $0.timeMs >= timeMs }), after > 0 else { return near }
-        let a = samples[after - 1], b = samples[after]
-        guard b.timeMs > a.timeMs, b.timeMs - a.timeMs <= 2 * maxGapMs else { return near }
+        let tolerance = 20  // frame times are whole ms: half a frame at 25 fps
+        guard let first = samples.first, let last = samples.last,
+              timeMs >= first.timeMs - tolerance, timeMs <= last.timeMs + tolerance else { return nil }
+        guard let after = samples.firstIndex(where: { $0.timeMs >= timeMs }) else { return last }
+        let b = samples[after]
+        if abs(b.timeMs - timeMs) <= tolerance || after == 0 { return b }
+        let a = samples[after - 1]
+        if abs(a.timeMs - timeMs) <= tolerance { return a }
+        guard b.timeMs - a.timeMs <= maxGapMs else { return nil }
         let t = Double(timeMs - a.timeMs) / Double(b.timeMs - a.timeMs)
         func mix(_ p: Int, _ q: Int) -> Int { Int((Double(p) + Double(q - p) * t).rounded()) }
         return FaceSample(timeMs: timeMs, x: mix(a.x, b.x), y: mix(a.y, b.y), width: mix(a.width, b.width), height: mix(a.height, b.height))

@@ -21,6 +21,8 @@ struct MouthTests {
         Clip(file: "two-faces.mp4", face: 1, insertMs: 2000),
         // Inside the face's interval (3000-7000 ms): speech.wav is 3.5 s.
         Clip(file: "partial-face.mp4", face: 0, insertMs: 3200),
+        // Across the 0.52 s gap (5480-6000 ms) inside face 1's track: nothing is drawn there.
+        Clip(file: "gap-face.mp4", face: 1, insertMs: 4200),
     ]
 
     @Test(arguments: clips)
