@@ -27,7 +27,8 @@ public struct RenderRequest: Sendable {
 public enum RenderMode: String, Sendable { case full, none }
 
 /// Renders a lip-sync result: decode pipe -> per-frame stage -> encode pipe, where the
-/// encode call also performs the audio edit. v1's frame stage is the identity.
+/// encode call also performs the audio edit. With a face, the stage is the mouth animation
+/// (`MouthStage`); without one, the identity.
 public struct LipSyncRenderer: Sendable {
     public let mode: RenderMode
     /// libx264 preset and quality of the output.
@@ -41,7 +42,10 @@ public struct LipSyncRenderer: Sendable {
     /// Writes `request.outputPath` (H.264 + AAC mp4, as long as the input video) and
     /// returns the facts of the written file.
     public func render(_ request: RenderRequest) async throws -> VideoFacts {
-        try await render(request, stage: IdentityStage())
+        if mode == .full, let face = request.face {
+            return try await render(request, stage: try await MouthStage.make(for: request, face: face))
+        }
+        return try await render(request, stage: IdentityStage())
     }
 
     /// The same with a custom per-frame stage.

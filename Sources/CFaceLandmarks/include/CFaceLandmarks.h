@@ -51,6 +51,13 @@ int cfl_landmarks(cfl_detector *detector, const uint8_t *rgb, int width, int hei
 int cfl_landmarks_grey(cfl_detector *detector, const uint8_t *grey, int width, int height, int stride,
                        cfl_face box, cfl_point *out);
 
+/// The mouth animation of one yuv420p frame (planes packed, no padding): opens the jaw and
+/// lower lip of the face with these 68 landmarks by `opening` pixels along the
+/// nose-to-chin axis (triangle-mesh warp with fixed anchors around the face) and fills the
+/// opened mouth with a soft dark interior that keeps visible teeth. Returns 1 if pixels
+/// changed, 0 if the opening was too small to show (frame untouched), -1 on bad arguments.
+int cfl_mouth_open_yuv420p(uint8_t *frame, int width, int height, const cfl_point *landmarks, double opening);
+
 #ifdef __cplusplus
 }
 #endif
