@@ -73,9 +73,17 @@ func quietLogger() -> Logger {
         let signals = TaskSignals()
         let woken = Task { try await signals.sleep(taskID: "a", for: .seconds(60)); return "a" }
         let other = Task { try await signals.sleep(taskID: "b", for: .seconds(60)); return "b" }
-        try await Task.sleep(for: .milliseconds(100))
-        await signals.notify(taskID: "a")
+        // Notify until the sleeper has parked (a loaded machine may take a while to start it).
+        let notifier = Task {
+            while !Task.isCancelled {
+                await signals.notify(taskID: "a")
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let started = ContinuousClock.now
         #expect(try await woken.value == "a")
+        notifier.cancel()
+        #expect(ContinuousClock.now - started < .seconds(55), "woken by the signal, not by its 60 s sleep")
         other.cancel()
         await #expect(throws: CancellationError.self) { try await other.value }
     }
