@@ -42,17 +42,8 @@ final class Tracked {
         #expect(counter["deinit"] == 100)
     }
 
-    @Test func credentialsAreNeverVisible() async {
-        setenv("KLING_SECRET_KEY", "sk-should-not-leak", 1)
-        setenv("KLING_ACCESS_KEY", "ak-should-not-leak", 1)
-        setenv("KLIP_TEST_PLAIN", "visible", 1)
-        let r = await run("return os.getenv('KLING_SECRET_KEY'), os.getenv('KLING_ACCESS_KEY'), os.getenv('kling_api_key'), os.getenv('KLIP_TEST_PLAIN')")
-        #expect(r.values == [.nil, .nil, .nil, .string("visible")] || r.values == [.nil, .nil, .nil, .string("visible")])
-        #expect(r.values.last == .string("visible"))
-        #expect(r.values.count == 4 && r.values[0] == .nil && r.values[1] == .nil && r.values[2] == .nil)
-        unsetenv("KLING_SECRET_KEY")
-        unsetenv("KLING_ACCESS_KEY")
-    }
+    // Credentials are tested through the built binary (RunCommandTests): setting them here
+    // with setenv would race with other tests' Process.run, which reads the environment.
 
     @Test func binaryChunksNeverLoad() async {
         let r = await run("""
