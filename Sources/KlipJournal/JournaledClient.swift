@@ -90,6 +90,7 @@ public struct JournaledClient: Sendable {
             }
         }
         var sent = request
+        let derived = request.externalTaskID == nil
         if sent.externalTaskID == nil || attempt > 1 {
             let base = request.externalTaskID ?? "klip-" + fingerprint.prefix(24)
             sent.externalTaskID = attempt == 1 ? base : "\(base)-\(attempt)"
@@ -101,6 +102,12 @@ public struct JournaledClient: Sendable {
             let task = try await client.createLipSync(sent, audio: audio)
             try await journal.record(task, fingerprint: fingerprint)
             return (task, .created)
+        } catch let error as KlingError where derived && error.code == 1201 && error.message.contains("external_task_id") {
+            // The id is derived from this request's content, so the task already holding it is
+            // this request's task (made by a run whose journal is gone, or on another machine).
+            guard let found = try await lookUp(externalTaskID: sent.externalTaskID!) else { throw error }
+            try await journal.record(found, fingerprint: fingerprint)
+            return (found, .recovered)
         } catch let error as KlingError where Self.refusedForCertain(error) {
             // Nothing was created, nothing is owed.
             try? await journal.forget(fingerprint: fingerprint)

@@ -55,7 +55,7 @@ struct LipSyncCommand: AsyncParsableCommand {
             let task = try await client.createLipSync(request, audio: facts)
             guard wait else { return (task, nil) }
             stderrLine("klip: task \(task.taskID) \(task.taskStatus); waiting")
-            let done = try await WaitCommand.waitAndDownload(client, taskID: task.taskID, timeout: timeout, out: out, quiet: json)
+            let done = try await WaitCommand.waitAndDownload(client, taskID: task.taskID, timeout: timeout, out: out)
             return (task, done)
         }
         let shown = finished ?? created

@@ -14,15 +14,14 @@ struct WaitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let task = try await backend.makeBackend().run {
-            try await Self.waitAndDownload($0, taskID: id, timeout: timeout, out: out, quiet: json)
+            try await Self.waitAndDownload($0, taskID: id, timeout: timeout, out: out)
         }
         if json { return try Output.json(task) }
         Output.describe(task)
     }
 
     /// Waits with a status line per change on stderr, then downloads the first video.
-    static func waitAndDownload(_ client: KlingClient, taskID: String, timeout: Int, out: String?,
-                                quiet: Bool) async throws -> LipSyncTask {
+    static func waitAndDownload(_ client: KlingClient, taskID: String, timeout: Int, out: String?) async throws -> LipSyncTask {
         let started = ContinuousClock.now
         let task = try await client.wait(taskID: taskID, timeout: .seconds(timeout)) { task in
             let elapsed = Int((ContinuousClock.now - started).components.seconds)

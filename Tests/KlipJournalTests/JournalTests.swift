@@ -95,6 +95,22 @@ struct Fixture {
         await f.emulator.stop()
     }
 
+    @Test func aRunWhoseJournalIsGoneAdoptsTheTaskItsRequestAlreadyMade() async throws {
+        let f = try await Fixture.start()
+        let session = try await f.journaled().identifyFace(video: oneFace)
+        let (request, facts) = try await f.request(session)
+        let (task, _) = try await f.journaled().createLipSync(request, audio: facts)
+        // Another machine (another journal), same account, same request.
+        let other = try Journal(path: f.dir.appendingPathComponent("other.sqlite").path, backend: "local:test")
+        let elsewhere = JournaledClient(client: f.client, journal: other)
+        let (sameRequest, sameFacts) = try await f.request(try await elsewhere.identifyFace(video: oneFace))
+        let (again, origin) = try await elsewhere.createLipSync(sameRequest, audio: sameFacts)
+        #expect(origin == .recovered)
+        #expect(again.taskID == task.taskID)
+        #expect(try await f.tasksOnTheEmulator().count == 1)
+        await f.emulator.stop()
+    }
+
     @Test func aCreateThatNeverArrivedIsSentOnTheNextRun() async throws {
         let f = try await Fixture.start()
         let session = try await f.journaled().identifyFace(video: oneFace)
