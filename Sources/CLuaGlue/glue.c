@@ -66,23 +66,28 @@ static double thread_cpu(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+// The first kill wins; `reason` keeps it after a disarm.
+static void kill_once(klip_state *S, klip_kill why) {
+    int expected = KLIP_KILL_NONE;
+    if (atomic_compare_exchange_strong(&S->kill, &expected, (int)why)) atomic_store(&S->reason, (int)why);
+}
+
 // ---- The hook: once killed, it re-arms on every instruction so pcall cannot swallow it.
 static void klip_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     klip_state *S = S_of(L);
     int kill = atomic_load(&S->kill);
-    if (kill == 0 && S->cpu_limit > 0 && S->in_slice) {
+    if (kill == KLIP_KILL_NONE && S->cpu_limit > 0 && S->in_slice) {
         double used = S->cpu_used + (thread_cpu() - S->slice_start);
         if (used > S->cpu_limit) {
-            int expected = 0;
-            if (atomic_compare_exchange_strong(&S->kill, &expected, 2)) atomic_store(&S->reason, 2);
+            kill_once(S, KLIP_KILL_CPU_LIMIT);
             kill = atomic_load(&S->kill);
         }
     }
-    if (kill == 1 || kill == 2 || kill == 4) {
+    if (kill == KLIP_KILL_INTERRUPT || kill == KLIP_KILL_CPU_LIMIT || kill == KLIP_KILL_EXIT) {
         lua_sethook(L, klip_hook, LUA_MASKCOUNT, 1);
-        if (kill == 1) luaL_error(L, "interrupted");
-        if (kill == 4) luaL_error(L, "exit");
+        if (kill == KLIP_KILL_INTERRUPT) luaL_error(L, "interrupted");
+        if (kill == KLIP_KILL_EXIT) luaL_error(L, "exit");
         char text[96];
         snprintf(text, sizeof text, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit);
         luaL_error(L, "%s", text);
@@ -93,8 +98,8 @@ lua_State *klip_newstate(size_t memory_limit) {
     klip_state *S = calloc(1, sizeof *S);
     if (!S) return NULL;
     S->limit = memory_limit;
-    atomic_init(&S->kill, 0);
-    atomic_init(&S->reason, 0);
+    atomic_init(&S->kill, KLIP_KILL_NONE);
+    atomic_init(&S->reason, KLIP_KILL_NONE);
     lua_State *L = lua_newstate(klip_alloc, S);
     if (!L) { free(S); return NULL; }
     // Installed before any coroutine exists: lua_newthread copies it.
@@ -106,7 +111,7 @@ void klip_close(lua_State *L) {
     klip_state *S = S_of(L);
     S->limit = 0; // finalizers must be able to run
     S->cpu_limit = 0;
-    atomic_store(&S->kill, 3);
+    atomic_store(&S->kill, KLIP_KILL_DISARMED);
     lua_close(L);
     free(S->in.data); free(S->out.data); free(S->error);
     free(S->arg_refs); free(S->dead_refs);
@@ -118,20 +123,12 @@ size_t klip_memory_used(lua_State *L) { return S_of(L)->used; }
 void klip_set_memory_limit(lua_State *L, size_t limit) { S_of(L)->limit = limit; }
 void klip_set_cpu_limit(lua_State *L, double seconds) { S_of(L)->cpu_limit = seconds; }
 double klip_cpu_used(lua_State *L) { return S_of(L)->cpu_used; }
-void klip_interrupt(lua_State *L) {
-    klip_state *S = S_of(L);
-    int expected = 0;
-    if (atomic_compare_exchange_strong(&S->kill, &expected, 1)) atomic_store(&S->reason, 1);
-}
-void klip_request_exit(lua_State *L) {
-    klip_state *S = S_of(L);
-    int expected = 0;
-    if (atomic_compare_exchange_strong(&S->kill, &expected, 4)) atomic_store(&S->reason, 4);
-}
-int klip_kill_reason(lua_State *L) { return atomic_load(&S_of(L)->reason); }
+void klip_interrupt(lua_State *L) { kill_once(S_of(L), KLIP_KILL_INTERRUPT); }
+void klip_request_exit(lua_State *L) { kill_once(S_of(L), KLIP_KILL_EXIT); }
+klip_kill klip_kill_reason(lua_State *L) { return (klip_kill)atomic_load(&S_of(L)->reason); }
 void klip_disarm(lua_State *L) {
     klip_state *S = S_of(L);
-    if (atomic_load(&S->kill) != 0) atomic_store(&S->kill, 3);
+    if (atomic_load(&S->kill) != KLIP_KILL_NONE) atomic_store(&S->kill, KLIP_KILL_DISARMED);
     S->cpu_limit = 0;
 }
 void klip_stdout_linebuffered(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
@@ -430,7 +427,7 @@ static int trampoline(lua_State *L) {
     S->out.len = 0;
     int r = S->cb.dispatch(S->cb.host, L, binding, S->in.data, S->in.len);
     release_arg_refs(L);
-    if (atomic_load(&S->kill) == 4) { // os.exit: stop here, and at every instruction after
+    if (atomic_load(&S->kill) == KLIP_KILL_EXIT) { // os.exit: stop here, and at every instruction after
         lua_sethook(L, klip_hook, LUA_MASKCOUNT, 1);
         return luaL_error(L, "exit");
     }

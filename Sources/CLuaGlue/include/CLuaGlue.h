@@ -63,13 +63,23 @@ size_t klip_memory_used(lua_State *L);
 void klip_set_memory_limit(lua_State *L, size_t limit);
 void klip_set_cpu_limit(lua_State *L, double seconds);
 double klip_cpu_used(lua_State *L);
+/// Why the Lua code is being stopped. The first kill wins and is kept as the reason;
+/// the hook then raises at every instruction (so `pcall` cannot swallow it) until the
+/// host disarms it to let `<close>` handlers run.
+typedef enum klip_kill {
+    KLIP_KILL_NONE = 0,
+    KLIP_KILL_INTERRUPT = 1,  // Ctrl-C (klip_interrupt)
+    KLIP_KILL_CPU_LIMIT = 2,  // the CPU limit ran out (the hook found it)
+    KLIP_KILL_DISARMED = 3,   // killed, then disarmed: the hook no longer raises
+    KLIP_KILL_EXIT = 4,       // os.exit (klip_request_exit)
+} klip_kill;
 /// Thread-safe and async-signal-safe: makes the running Lua code raise at its next hook.
 void klip_interrupt(lua_State *L);
 /// os.exit: like an interrupt, but the run ends with the script's status.
 void klip_request_exit(lua_State *L);
-/// 0 none, 1 interrupted, 2 CPU limit, 4 os.exit.
-int klip_kill_reason(lua_State *L);
-/// Lets `<close>` handlers run after a kill (the hook stops raising).
+/// The first kill of this state (KLIP_KILL_NONE if none); never KLIP_KILL_DISARMED.
+klip_kill klip_kill_reason(lua_State *L);
+/// Lets `<close>` handlers run after a kill (the hook stops raising), and lifts the CPU limit.
 void klip_disarm(lua_State *L);
 /// stdout line-buffered and shared with Swift's print.
 void klip_stdout_linebuffered(void);
