@@ -16,10 +16,17 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: ["FullFoundation"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
     ],
     targets: [
         // Leaf: ffprobe/ffmpeg subprocesses.
-        .target(name: "KlipMedia"),
+        .target(
+            name: "KlipMedia",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
 
         // The Kling client: wire types, validation, auth, retry, wait, webhooks.
         .target(
@@ -97,6 +104,7 @@ let package = Package(
             dependencies: ["KlingAPI", "KlipMedia", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
+        .testTarget(name: "KlipMediaTests", dependencies: ["KlipMedia"]),
         .testTarget(
             name: "KlipServerTests",
             dependencies: [
