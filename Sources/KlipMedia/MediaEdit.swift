@@ -12,7 +12,7 @@ public enum MediaEdit {
     }
 
     static let encode = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p",
-                         "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart"]
+                         "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-movflags", "+faststart"]
 
     /// The frames of `video` from `startMs` to `endMs` (each rounded to the nearest frame
     /// boundary; the end exclusive), with the audio of exactly that span (silence where the
@@ -71,6 +71,8 @@ public enum MediaEdit {
             infos.append(info)
         }
         let base = infos[0].video!
+        // Mono stays mono: an upmix would play the first clip 3 dB quieter than it was.
+        let layout = (infos[0].audio?.channels ?? 2) == 1 ? "mono" : "stereo"
         let fps = rational(base.fps)
         var args = ["-nostdin", "-hide_banner", "-v", "error", "-y"]
         for p in paths { args += ["-i", p] }
@@ -81,8 +83,8 @@ public enum MediaEdit {
             filters.append("[\(i):v:0]scale=\(base.width):\(base.height):force_original_aspect_ratio=decrease,"
                 + "pad=\(base.width):\(base.height):(ow-iw)/2:(oh-ih)/2,setsar=1,fps=\(fps),format=yuv420p,"
                 + "trim=duration=\(d),setpts=PTS-STARTPTS[v\(i)]")
-            let source = info.audio == nil ? "anullsrc=r=48000:cl=stereo,atrim=duration=\(d)"
-                : "[\(i):a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=duration=\(d)"
+            let source = info.audio == nil ? "anullsrc=r=48000:cl=\(layout),atrim=duration=\(d)"
+                : "[\(i):a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=\(layout),apad,atrim=duration=\(d)"
             let fadeOut = max(0, Double(ms) / 1000 - 0.003)
             filters.append("\(source),asetpts=N/SR/TB,afade=t=in:d=0.003,afade=t=out:st=\(fadeOut):d=0.003[a\(i)]")
             labels += "[v\(i)][a\(i)]"

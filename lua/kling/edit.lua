@@ -64,10 +64,18 @@ local function plan(duration, boundaries, pauses, snap)
     local pos, stop = out[#out], points[k]
     while stop - pos > LONGEST do
       local lo, hi = pos + SHORTEST, min(pos + LONGEST, stop - SHORTEST)
-      local cut
+      -- The longest pause in the last 15 s before the limit (a breath between sentences
+      -- rather than between words), else the latest pause at all.
+      local cut, best
       for _, p in ipairs(pauses) do
-        local mid = snap((p.start_time + p.end_time) // 2)
-        if mid >= lo and mid <= hi and (cut == nil or mid > cut) then cut = mid end
+        local mid, len = snap((p.start_time + p.end_time) // 2), p.end_time - p.start_time
+        if mid >= max(lo, hi - 15000) and mid <= hi and (best == nil or len >= best) then cut, best = mid, len end
+      end
+      if cut == nil then
+        for _, p in ipairs(pauses) do
+          local mid = snap((p.start_time + p.end_time) // 2)
+          if mid >= lo and mid <= hi and (cut == nil or mid > cut) then cut = mid end
+        end
       end
       if cut == nil then cut = snap(pos + (stop - pos) / ceil((stop - pos) / LONGEST)) end
       if cut - pos > LONGEST then cut = cut - snap(1000) end
