@@ -129,8 +129,11 @@ function kling.wait(x, o)
 end
 kling.error_mt = nil
 kling.silences, kling.match = B.silences, B.match
-kling.edit = assert(load(B.bundled("kling.edit"), "=[kling.edit]", "t"))(kling, B)
-package.loaded["kling.edit"] = kling.edit
+do -- a binary without its resource bundle still runs scripts: only kling.edit is missing
+  local edit_source = B.bundled("kling.edit")
+  if edit_source then kling.edit = assert(load(edit_source, "=[kling.edit]", "t"))(kling, B) end
+  package.loaded["kling.edit"] = kling.edit
+end
 
 _G.kling = kling
 identify, lipsync, wait = kling.identify, kling.lipsync, kling.wait
