@@ -55,6 +55,12 @@ import Testing
             #expect(abs(face.r) <= 0.3, "untouched range: face \(face.face_id) r = \(face.r)")
         }
 
+        // Outside both segments the frames are the original's (re-encoded once).
+        for frame in [5, 200, 380] {
+            let a = try await Frames.grab(out, frame: frame), b = try await Frames.grab(video, frame: frame)
+            #expect(Frames.psnr(a, b) >= 38, "frame \(frame): PSNR \(Frames.psnr(a, b))")
+        }
+
         let ranges = try await OTIO.ranges(otio)
         #expect(ranges.totalFrames == 400)
         #expect(ranges.clips.map(\.frames) == [13, 112, 88, 100, 87])

@@ -56,3 +56,20 @@ enum KlipMediaRun {
         try await ProcessRunner.check("python3", ["-c", code] + arguments).stdout
     }
 }
+
+/// Single frames as grey pixels, and how alike two are.
+enum Frames {
+    static func grab(_ path: String, frame: Int) async throws -> [UInt8] {
+        let out = try await ProcessRunner.check("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-vf", "select=eq(n\\,\(frame))",
+                                                           "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        return [UInt8](out.stdout)
+    }
+
+    static func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        guard a.count == b.count, !a.isEmpty else { return 0 }
+        var sum = 0.0
+        for (x, y) in zip(a, b) { let d = Double(x) - Double(y); sum += d * d }
+        let mse = sum / Double(a.count)
+        return mse == 0 ? 99 : 10 * log10(255 * 255 / mse)
+    }
+}

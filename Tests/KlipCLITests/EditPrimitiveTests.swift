@@ -36,8 +36,8 @@ import Testing
         #expect(abs((joined.audioDurationMs ?? 0) - (joined.videoDurationMs ?? 0)) <= Self.frame, "\(joined)")
 
         // The first cut's frames are the source's frames 25..88: compare a frame in the middle.
-        let fromCut = try await grab(dir + "/a.mp4", frame: 30), fromSource = try await grab(video, frame: 55)
-        #expect(psnr(fromCut, fromSource) > 35)
+        let fromCut = try await Frames.grab(dir + "/a.mp4", frame: 30), fromSource = try await Frames.grab(video, frame: 55)
+        #expect(Frames.psnr(fromCut, fromSource) > 35)
         // The audio runs on across the joins: the samples' sine has no pause, nor has the join.
         let gaps = try await MediaEdit.silences(dir + "/joined.mp4", minMs: 20, thresholdDb: -55)
         #expect(gaps.allSatisfy { $0.start >= 5000 - Self.frame }, "\(gaps)") // only the silent third clip
@@ -65,19 +65,5 @@ import Testing
             #expect(abs(p[1] - end) <= 150 || i == 15, "pause \(i): \(p)")
             #expect(p[1] - p[0] >= 900, "pause \(i): \(p)")
         }
-    }
-
-    func grab(_ path: String, frame: Int) async throws -> [UInt8] {
-        let out = try await ProcessRunner.check("ffmpeg", ["-v", "error", "-nostdin", "-i", path, "-vf", "select=eq(n\\,\(frame))",
-                                                           "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
-        return [UInt8](out.stdout)
-    }
-
-    func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
-        guard a.count == b.count, !a.isEmpty else { return 0 }
-        var sum = 0.0
-        for (x, y) in zip(a, b) { let d = Double(x) - Double(y); sum += d * d }
-        let mse = sum / Double(a.count)
-        return mse == 0 ? 99 : 10 * log10(255 * 255 / mse)
     }
 }

@@ -74,4 +74,31 @@ import Testing
         #expect(r.values == [.string("0,1,absent")], "\(r.values) \(r.lines.text)")
         #expect(r.result.createdTasks.count == 2)
     }
+
+    @Test func dubChoosesTheFaceByPositionFunctionOrPerson() async throws {
+        let backend = try await EmulatorBackend.start(render: false)
+        defer { Task { await backend.running.stop() } }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let r = await runScript("""
+        local video, audio, out = "\(media)/two-faces.mp4", "\(media)/speech.wav", "\(dir.path)/face-"
+        local a = kling.edit.dub{video = video, audio = audio, out = out .. "a.mp4", insert = 1000, face = 2}
+        local b = kling.edit.dub{video = video, audio = audio, out = out .. "b.mp4", insert = 1000,
+                                 face = function(s) return s.faces[1] end}
+        local c = kling.edit.dub{video = video, audio = audio, out = out .. "c.mp4", insert = 1000,
+                                 face = identify("\(media)/source/../two-faces.mp4").faces[2]}
+        local d = kling.edit.dub{video = video, audio = audio, out = out .. "d.mp4", insert = 1000,
+                                 face = function() return nil end}
+        local function synced(r)
+          local ids = {}
+          for _, s in ipairs(r.segments) do ids[#ids + 1] = s.status .. ":" .. (s.face_id or "-") end
+          return table.concat(ids, " ")
+        end
+        return synced(a), synced(b), synced(c), synced(d), d.billed_ms
+        """, backend: backend)
+        #expect(r.status == 0, "\(r.message)")
+        // 8 s, speech 1000-4500 ms: the 1 s lead-in is too short to stand alone; the tail passes through.
+        #expect(r.values == [.string("lipsynced:1 silent:-"), .string("lipsynced:0 silent:-"),
+                             .string("lipsynced:1 silent:-"), .string("no_face:- silent:-"), .int(0)], "\(r.values)")
+        #expect(r.result.createdTasks.count == 3)
+    }
 }
