@@ -28,13 +28,14 @@ import Testing
         let turns = lines.filter { $0.first == "turn" }
         #expect(turns.count == 2)
         #expect(turns.map { $0[2] } == ["0", "1"], "\(turns)") // the astronaut is face 0, Grace Hopper 1
-        // Turn 1: 1000-4500 ms plus half a second each side; turn 2: 9000-12000 ms likewise;
-        // each end on the nearest frame boundary (500 ms is frame 12.5: 520 ms).
-        #expect(turns.first.map { [$0[3], $0[4]] } == ["520", "5000"])
-        #expect(turns.last.map { [$0[3], $0[4]] } == ["8520", "12520"])
-        #expect(billed == ["billed", "8480", "16000"])
+        // Turn 1: 1000 ms to the end of speech.wav (just over 3.5 s) plus half a second each
+        // side, widened to frame boundaries (500 ms is frame 12.5: from 480 ms, to 5040 ms);
+        // turn 2: 9000-12000 ms likewise (to 12520 ms).
+        #expect(turns.first.map { [$0[3], $0[4]] } == ["480", "5040"])
+        #expect(turns.last.map { [$0[3], $0[4]] } == ["8480", "12520"])
+        #expect(billed == ["billed", "8600", "16000"])
         #expect(r.stderr.components(separatedBy: "): submitted").count - 1 == 2)
-        #expect(r.stderr.contains("billed 8.5 s of a 16.0 s video"))
+        #expect(r.stderr.contains("billed 8.6 s of a 16.0 s video"))
         let overlap = try #require(lines.first { $0.first == "overlap" })
         #expect(overlap.count == 4 && overlap[1] == "false" && overlap[2] == "turns")
         #expect(overlap.last?.contains("turns[1] and turns[2] overlap") == true)
@@ -63,8 +64,8 @@ import Testing
 
         let ranges = try await OTIO.ranges(otio)
         #expect(ranges.totalFrames == 400)
-        #expect(ranges.clips.map(\.frames) == [13, 112, 88, 100, 87])
-        #expect(ranges.clips.map(\.start) == [0, 0, 125, 0, 313])
+        #expect(ranges.clips.map(\.frames) == [12, 114, 86, 101, 87])
+        #expect(ranges.clips.map(\.start) == [0, 0, 126, 0, 313])
         #expect(ranges.clips[1].url.contains("synced-001") && ranges.clips[3].url.contains("synced-002"))
         #expect(ranges.clips[2].url.hasSuffix("two.mp4"))
     }

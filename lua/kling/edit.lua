@@ -33,7 +33,7 @@ end
 
 -- Frame-boundary arithmetic: every cut falls between two frames.
 local function framer(fps)
-  local f = {}
+  local f = { fps = fps }
   function f.index(ms) return floor(ms * fps / 1000 + 0.5) end
   function f.ms(i) return floor(i * 1000 / fps + 0.5) end
   function f.snap(ms) return f.ms(f.index(ms)) end
@@ -175,16 +175,11 @@ function M.dub(o)
   return { path = out, segments = segments, billed_ms = billed, duration = duration }
 end
 
-function M.dialogue(o)
-  if type(o) ~= "table" then fail("spec", "kling.edit.dialogue needs a table {video =, out =, turns =}") end
-  local video, out = need_string(o, "video", "dialogue"), need_string(o, "out", "dialogue")
-  if type(o.turns) ~= "table" or #o.turns == 0 then fail("turns", "dialogue needs turns = {{face =, audio =, insert =}, ...}") end
-  local vi = kling.probe(video)
-  if not vi.fps then fail("video", video .. " has no video stream") end
-  local fr = framer(vi.fps)
-  local duration = fr.ms(fr.index(vi.duration))
+-- The turns checked and in time order; turns that overlap (or touch within a frame) are an
+-- error naming both.
+local function parse_turns(list, duration, frame)
   local turns = {}
-  for i, t in ipairs(o.turns) do
+  for i, t in ipairs(list) do
     local name = ("turns[%d]"):format(i)
     if type(t) ~= "table" then fail(name, "must be a table {face =, audio =, insert =}") end
     if type(t.audio) ~= "string" then fail(name .. ".audio", "needs an audio path") end
@@ -203,43 +198,64 @@ function M.dialogue(o)
   table.sort(order, function(x, y) return x.insert < y.insert end)
   for k = 2, #order do
     local p, q = order[k - 1], order[k]
-    if q.insert < p.finish then
+    if q.insert < p.finish + frame then
       fail("turns", ("turns[%d] and turns[%d] overlap in time (%d-%d ms and %d-%d ms)"):format(
         p.index, q.index, p.insert, p.finish, q.insert, q.finish))
     end
   end
-  -- Each turn's segment: its inserted range plus up to half a second each side, never into
-  -- the neighbours' and at least 2 s long.
+  return turns, order
+end
+
+-- Each turn's segment: its inserted range plus up to half a second each side, on frame
+-- boundaries, never past the boundary halfway to a neighbour.
+local function place_segments(order, fr, duration)
   local pad = 500
-  for k, t in ipairs(order) do
-    local lo = k > 1 and (order[k - 1].finish + t.insert) // 2 or 0
-    local hi = k < #order and (t.finish + order[k + 1].insert) // 2 or duration
-    local s, e = max(lo, t.insert - pad), min(hi, t.finish + pad)
-    while e - s < SHORTEST and (s > lo or e < hi) do s, e = max(lo, s - 100), min(hi, e + 100) end
-    t.start_time, t.end_time = fr.snap(s), fr.snap(e)
+  -- A hundredth of a frame of slack: a probed rate of 25.0001 must not move 5000 ms a frame.
+  local function down(ms) return fr.ms(floor(ms * fr.fps / 1000 + 0.01)) end
+  local function up(ms) return fr.ms(ceil(ms * fr.fps / 1000 - 0.01)) end
+  local bounds = { [0] = 0, [#order] = duration }
+  for k = 1, #order - 1 do
+    local p, q = order[k], order[k + 1]
+    bounds[k] = min(max(fr.snap((p.finish + q.insert) // 2), up(p.finish)), down(q.insert))
   end
+  for k, t in ipairs(order) do
+    t.start_time = max(bounds[k - 1], down(t.insert - pad))
+    t.end_time = min(bounds[k], up(t.finish + pad))
+  end
+end
+
+-- One turn: cut its segment, find the speaker there, lip-sync, download.
+local function sync_turn(t, video, dir)
+  local s, e = t.start_time, t.end_time
+  local part = M.cut(video, s, e, ("%s/turn-%03d.mp4"):format(dir, t.index))
+  local piece = M.cut_audio(t.audio, t.audio_start, t.audio_end, ("%s/sound-%03d.wav"):format(dir, t.index))
+  local session = kling.identify(part)
+  local face, distance = kling.match(t.face, session)
+  if face == nil then
+    fail(("turns[%d].face"):format(t.index), ("nobody in %d-%d ms is the same person (nearest distance %s)"):format(
+      s, e, tostring(distance)))
+  end
+  local task = kling.lipsync{ session = session, face = face, sound_file = piece, sound_start_time = 0,
+                              sound_end_time = t.audio_end - t.audio_start, sound_insert_time = t.insert - s }
+  local file = ("%s/synced-%03d.mp4"):format(dir, t.index)
+  kling.download(kling.wait(task), file)
+  return file, task.task_id, face.face_id, distance
+end
+
+function M.dialogue(o)
+  if type(o) ~= "table" then fail("spec", "kling.edit.dialogue needs a table {video =, out =, turns =}") end
+  local video, out = need_string(o, "video", "dialogue"), need_string(o, "out", "dialogue")
+  if type(o.turns) ~= "table" or #o.turns == 0 then fail("turns", "dialogue needs turns = {{face =, audio =, insert =}, ...}") end
+  local vi = kling.probe(video)
+  if not vi.fps then fail("video", video .. " has no video stream") end
+  local fr = framer(vi.fps)
+  local duration = fr.ms(fr.index(vi.duration))
+  local turns, order = parse_turns(o.turns, duration, ceil(1000 / vi.fps))
+  place_segments(order, fr, duration)
   local dir = scratch(out)
   mkdir(dir)
   local jobs = {}
-  for _, t in ipairs(order) do
-    jobs[t.index] = kling.spawn(function()
-      local s, e = t.start_time, t.end_time
-      local part = M.cut(video, s, e, ("%s/turn-%03d.mp4"):format(dir, t.index))
-      local piece = M.cut_audio(t.audio, t.audio_start, t.audio_end, ("%s/sound-%03d.wav"):format(dir, t.index))
-      local session = kling.identify(part)
-      local face, distance = kling.match(t.face, session)
-      if face == nil then
-        fail(("turns[%d].face"):format(t.index), ("nobody in %d-%d ms is the same person (nearest distance %s)"):format(
-          s, e, tostring(distance)))
-      end
-      local task = kling.lipsync{ session = session, face = face, sound_file = piece, sound_start_time = 0,
-                                  sound_end_time = t.audio_end - t.audio_start, sound_insert_time = t.insert - s }
-      local result = kling.wait(task)
-      local file = ("%s/synced-%03d.mp4"):format(dir, t.index)
-      kling.download(result, file)
-      return file, task.task_id, face.face_id, distance
-    end)
-  end
+  for _, t in ipairs(order) do jobs[t.index] = kling.spawn(sync_turn, t, video, dir) end
   local pieces, billed, pos = {}, 0, 0
   local function untouched(s, e)
     if e <= s then return end
@@ -248,8 +264,9 @@ function M.dialogue(o)
   end
   for _, t in ipairs(order) do
     untouched(pos, t.start_time)
-    local file, task_id, face_id, distance = kling.wait(jobs[t.index])
-    t.task_id, t.face_id, t.distance, t.status = task_id, face_id, distance, "lipsynced"
+    local file
+    file, t.task_id, t.face_id, t.distance = kling.wait(jobs[t.index])
+    t.status = "lipsynced"
     billed = billed + t.end_time - t.start_time
     pieces[#pieces + 1] = { start_time = t.start_time, end_time = t.end_time, file = file, path = file }
     pos = t.end_time
