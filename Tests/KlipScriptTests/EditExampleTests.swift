@@ -88,17 +88,19 @@ import Testing
                                  face = identify("\(media)/source/../two-faces.mp4").faces[2]}
         local d = kling.edit.dub{video = video, audio = audio, out = out .. "d.mp4", insert = 1000,
                                  face = function() return nil end}
+        local e = kling.edit.dub{video = "\(media)/no-face.mp4", audio = audio, out = out .. "e.mp4", insert = 1000}
         local function synced(r)
           local ids = {}
           for _, s in ipairs(r.segments) do ids[#ids + 1] = s.status .. ":" .. (s.face_id or "-") end
           return table.concat(ids, " ")
         end
-        return synced(a), synced(b), synced(c), synced(d), d.billed_ms
+        return synced(a), synced(b), synced(c), synced(d), d.billed_ms, synced(e), kling.probe(e.path).duration
         """, backend: backend)
         #expect(r.status == 0, "\(r.message)")
         // 8 s, speech 1000-4500 ms: the 1 s lead-in is too short to stand alone; the tail passes through.
         #expect(r.values == [.string("lipsynced:1 silent:-"), .string("lipsynced:0 silent:-"),
-                             .string("lipsynced:1 silent:-"), .string("no_face:- silent:-"), .int(0)], "\(r.values)")
+                             .string("lipsynced:1 silent:-"), .string("no_face:- silent:-"), .int(0),
+                             .string("no_face:-"), .int(6000)], "\(r.values)")
         #expect(r.result.createdTasks.count == 3)
     }
 }

@@ -49,8 +49,8 @@ local function mkdir(dir)
   B.edit_write(dir .. "/.keep", "")
 end
 
--- Cut points for [0, duration): the given boundaries first, then every piece longer than
--- Kling allows split in pauses (the latest pause that keeps the piece <= 60 s), or evenly.
+-- Cut points for [0, duration): the given boundaries first (where the speech starts and
+-- ends), then every piece longer than Kling allows split in a pause, or evenly.
 local function plan(duration, boundaries, pauses, snap)
   local points = { 0 }
   table.sort(boundaries)
@@ -107,14 +107,14 @@ end
 local function overlap(a0, a1, b0, b1) return min(a1, b1) - max(a0, b0) end
 
 -- Lip-syncs one segment file with an audio piece inserted at `at` (ms into the segment).
--- Returns the result's path, task id and face id; or nil and a status when it cannot.
-local function sync_segment(part, face_choice, audio_piece, at, length, result_path, ext)
-  local ok, session = pcall(kling.identify, part)
-  if not ok then return nil, "no_face" end
-  local face = pick_face(face_choice, session)
+-- Returns the result's path, task id and face id; or nil and a status when no face there
+-- can take it (none found, or visible for less than 2 s of the piece).
+local function sync_segment(part, face_choice, audio_piece, at, length, result_path)
+  local session = kling.identify(part)
+  local face = #session.faces > 0 and pick_face(face_choice, session) or nil
   if face == nil or overlap(at, at + length, face.start_time, face.end_time) < SHORTEST then return nil, "no_face" end
   local task = kling.lipsync{ session = session, face = face, sound_file = audio_piece, sound_start_time = 0,
-                              sound_end_time = length, sound_insert_time = at, external_task_id = ext }
+                              sound_end_time = length, sound_insert_time = at }
   local result = kling.wait(task)
   kling.download(result, result_path)
   return result_path, "lipsynced", task.task_id, face.face_id
