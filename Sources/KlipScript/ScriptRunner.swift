@@ -41,7 +41,6 @@ public actor ScriptRunner {
         rt.registerKlingBindings()
         rt.registerSheet()
         rt.registerEditBindings()
-        rt.registerMatch()
         for b in extraBindings { rt.register(b.name, waits: b.waits, b.body) }
         do throws(ScriptFailure) {
             try rt.setUp(preludeOptions: preludeOptions())
