@@ -88,7 +88,9 @@ let package = Package(
         // The only code that raises or yields in Lua.
         .target(name: "CLuaGlue", dependencies: ["CLua"], cSettings: [.unsafeFlags(["-O2"])]),
         // The Lua runtime: state, scheduler, bindings, sandbox.
-        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia", "KlipJournal"]),
+        // Bundled Lua modules (`require "kling.edit"`), shipped as resources of the binary.
+        .target(name: "KlipLua", path: "lua", exclude: ["klip.d.lua"], resources: [.copy("kling")]),
+        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia", "KlipJournal", "KlipLua", "CFaceLandmarks"]),
 
         .executableTarget(
             name: "klip",

@@ -11,7 +11,7 @@ struct Klip: AsyncParsableCommand {
         """,
         subcommands: [
             RunCommand.self, IdentifyCommand.self, LipSyncCommand.self, TaskCommand.self,
-            WaitCommand.self, TasksCommand.self, JournalCommand.self, ServeCommand.self, MeasureCommand.self,
+            WaitCommand.self, TasksCommand.self, JournalCommand.self, ServeCommand.self, MeasureCommand.self, DubCommand.self,
         ]
     )
 }

@@ -58,6 +58,28 @@ int cfl_landmarks_grey(cfl_detector *detector, const uint8_t *grey, int width, i
 /// changed, 0 if the opening was too small to show (frame untouched), -1 on bad arguments.
 int cfl_mouth_open_yuv420p(uint8_t *frame, int width, int height, const cfl_point *landmarks, double opening);
 
+/// dlib's face recognition ResNet: a 128-number descriptor of a face, such that two images
+/// of the same person lie close (Euclidean distance) and of different people far apart.
+/// Not thread-safe: use one recognizer per thread, or serialise calls.
+typedef struct cfl_recognizer cfl_recognizer;
+
+#define CFL_DESCRIPTOR_SIZE 128
+
+/// Loads the 68-point shape predictor (`landmarks_path`, which aligns the face) and the
+/// ResNet (`resnet_path`, dlib_face_recognition_resnet_model_v1.dat) (~1 s). Returns NULL on
+/// failure and writes a message into `error` (if not NULL).
+cfl_recognizer *cfl_recognizer_create(const char *landmarks_path, const char *resnet_path,
+                                      char *error, size_t error_len);
+void cfl_recognizer_destroy(cfl_recognizer *recognizer);
+
+/// The descriptor of the largest face in an RGB24 image (`stride` bytes per row), written
+/// to `out` (CFL_DESCRIPTOR_SIZE floats). Small images are enlarged before detection. When
+/// the detector finds no face, the centre of the image is taken as the face (face crops are
+/// made around one). Returns 1 (a detected face), 0 (the centre was used), or -1 on bad
+/// arguments or a failure inside dlib.
+int cfl_face_descriptor(cfl_recognizer *recognizer, const uint8_t *rgb, int width, int height, int stride,
+                        float *out);
+
 #ifdef __cplusplus
 }
 #endif
