@@ -1,4 +1,5 @@
 import CLuaGlue
+import KlingAPI
 import Foundation
 
 /// Runs one script: one Lua state, owned by this actor, whose scheduler resumes the
@@ -84,7 +85,7 @@ public actor ScriptRunner {
         // After Ctrl-C every task this run created is listed; after an error, the ones
         // still running (they go on at the server, and cost money there).
         let listed = result.exitStatus == 130 ? result.createdTasks
-            : result.exitStatus != 0 ? result.createdTasks.filter { $0.lastStatus != "succeed" && $0.lastStatus != "failed" } : []
+            : result.exitStatus != 0 ? result.createdTasks.filter { !$0.lastStatus.isFinal } : []
         if !listed.isEmpty {
             var lines = ["klip: tasks created by this run (they keep running on the server):"]
             for t in listed {

@@ -28,7 +28,7 @@ actor Backend {
     nonisolated let stateDirectory: String
     private let logger: Logger
     private var openedJournal: Journal?
-    private var starting: Task<KlingClient, any Error>?
+    private let client = SingleFlight<KlingClient>()
     private var emulator: RunningEmulator?
     private var receiver: CallbackReceiver?
 
@@ -68,16 +68,9 @@ actor Backend {
         }
     }
 
-    /// The client, made once: concurrent first calls share one start (the actor is
-    /// re-entered across the emulator's start, so the work is a stored task).
+    /// The client, made once: concurrent first calls share one start.
     func makeClient() async throws -> KlingClient {
-        if let starting { return try await starting.value }
-        let task = Task { try await self.start() }
-        starting = task
-        do { return try await task.value } catch {
-            starting = nil
-            throw error
-        }
+        try await client.value { try await self.start() }
     }
 
     private func start() async throws -> KlingClient {
@@ -116,8 +109,7 @@ actor Backend {
     }
 
     func shutdown() async {
-        starting?.cancel()
-        starting = nil
+        await client.reset()
         await receiver?.stop()
         receiver = nil
         await emulator?.stop()
