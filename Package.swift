@@ -117,7 +117,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KlipScriptTests", dependencies: ["KlipScript", "KlingAPI", "KlipServer"]),
-        .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"]),
+        // Scripts/ holds the Lua the tests run from the source tree, by path: not a resource.
+        .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"], exclude: ["Scripts"]),
         .testTarget(
             name: "KlipCallbacksTests",
             dependencies: ["KlipCallbacks", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]
