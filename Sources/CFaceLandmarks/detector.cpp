@@ -102,8 +102,10 @@ namespace {
 int detect(cfl_detector *d, const uint8_t *pixels, int channels, int width, int height, int stride, int rx, int ry,
            int rw, int rh, double scale, double threshold, cfl_face *out, int max_faces) {
     if (!d || !pixels || width <= 0 || height <= 0 || stride < width * channels || !(scale > 0 && scale <= 4)) return -1;
+    // Clip the region to the image (a region around a face may hang over an edge).
+    const int rx1 = std::min(width, rx + rw), ry1 = std::min(height, ry + rh);
     rx = std::max(0, rx); ry = std::max(0, ry);
-    rw = std::min(width - rx, rw); rh = std::min(height - ry, rh);
+    rw = rx1 - rx; rh = ry1 - ry;
     if (rw <= 0 || rh <= 0) return -1;
     try {
         shrink_to_grey(pixels, channels, stride, rx, ry, rw, rh, scale, d->grey);

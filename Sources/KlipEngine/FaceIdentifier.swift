@@ -76,9 +76,9 @@ public actor FaceIdentifier {
         var width: Int, height: Int, pixels: [UInt8]
     }
 
-    /// The blocking part: one pass over the frames. Every `step`-th frame is searched: the
-    /// whole frame (finely every `fineSearchSeconds`, coarsely otherwise) and around every
-    /// face being tracked. The frames since the last fine search are kept: a new face is
+    /// The blocking part: one pass over the frames. Every `step`-th frame is searched around
+    /// every face being tracked, and the whole frame at full size every `fineSearchInterval`
+    /// (see `FaceSearch` for why). The frames since the last fine search are kept: a new face is
     /// followed back through them to the frame it appeared in, and a face gone is followed
     /// forward through the frames since the last search to the frame it left.
     private static func track(reader: FrameReader, detector: FaceDetector, fps: Double, durationMs: Int,
@@ -86,7 +86,7 @@ public actor FaceIdentifier {
         let width = reader.width, height = reader.height
         let search = FaceSearch(detector: detector, width: width, height: height, options: options)
         let step = max(1, Int((fps / options.detectionsPerSecond).rounded()))
-        let fineEvery = max(1, Int((options.fineSearchSeconds * fps / Double(step)).rounded()))
+        let fineEvery = max(1, Int((options.fineSearchInterval(width: width, height: height) * fps / Double(step)).rounded(.down)))
         func time(_ frame: Int) -> Int { Int((Double(frame) * 1000 / fps).rounded()) }
         func sample(_ face: DetectedFace, _ frame: Int) -> FaceSample {
             FaceSample(timeMs: time(frame), x: face.x, y: face.y, width: face.width, height: face.height)
@@ -114,7 +114,7 @@ public actor FaceIdentifier {
                 }
                 misses = 0
                 box = sample(hit, index)
-                tracker.insert(box, into: id)
+                tracker.insert(box, into: id, searched: index % step == 0)
             }
         }
 
@@ -126,7 +126,7 @@ public actor FaceIdentifier {
                 continue
             }
             let fine = (frame / step) % fineEvery == 0
-            var faces = search.whole(pixels, fine: fine)
+            var faces = fine || options.coarseSearch ? search.whole(pixels, fine: fine) : []
             for track in tracker.active { if let last = track.samples.last { faces += search.around(last, in: pixels) } }
             faces = FaceSearch.merge(faces, minIoU: options.minIoU)
             let ids = tracker.add(timeMs: time(frame), faces: faces)

@@ -1,11 +1,12 @@
 import Foundation
 import KlipMedia
 
-/// The three searches identify makes in a yuv420p frame, measured on the make-faces corpus
-/// (DEVELOPERS.md, "Face detection"): HOG over the whole frame shrunk (cheap; big faces),
-/// over the whole frame at full size (a 64 px face fills the window; ~4x the cost at 720p,
-/// ~9x at 1080p, so only every `fineSearchSeconds`), and around a face already found, at
-/// the scale that makes it ~90 px (a few ms, every searched frame).
+/// The searches identify makes in a yuv420p frame, chosen by measurement on the make-faces
+/// corpus (DEVELOPERS.md, "Face detection"): HOG over the whole frame at full size (a 64 px
+/// face fills its ~73 px window; 2.7 G instructions at 1080p, 1.2 G at 720p, so only every
+/// 0.5-1 s), around a face already found at the scale that makes it ~90 px (a few percent
+/// of that, every searched frame), and optionally over the whole frame shrunk (big faces
+/// only; off by default).
 struct FaceSearch {
     let detector: FaceDetector
     let width: Int, height: Int

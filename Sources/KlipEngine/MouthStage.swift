@@ -52,12 +52,15 @@ public struct MouthStage: FrameStage, Sendable {
     }
 
     /// Where the track has no box near this frame: the detected face overlapping the last
-    /// box used (at the detector's reduced scale).
+    /// box used, searched for around it (at a scale that finds it down to 64 px).
     private func reacquire(_ frame: VideoFrame) -> DetectedFace? {
         guard let last = lastBox else { return nil }
-        let scale = FaceTrackingOptions.default.detectionScale(width: frame.width, height: frame.height)
-        let faces = detector.detect(frame: UnsafeRawBufferPointer(frame.pixels), width: frame.width, height: frame.height,
-                                    pixelFormat: .yuv420p, scale: scale, threshold: FaceTrackingOptions.default.threshold)
+        let margin = max(last.width, last.height) * 6 / 10
+        let region = FaceSample(timeMs: 0, x: last.x - margin, y: last.y - margin,
+                                width: last.width + 2 * margin, height: last.height + 2 * margin)
+        let faces = detector.detect(yuv420p: UnsafeRawBufferPointer(frame.pixels), width: frame.width, height: frame.height,
+                                    region: region, scale: min(1.5, 90 / Double(max(1, last.height))),
+                                    threshold: FaceTrackingOptions.default.threshold)
         return faces.max { overlap($0, last) < overlap($1, last) }.flatMap { overlap($0, last) > 0.3 ? $0 : nil }
     }
 

@@ -14,7 +14,10 @@ struct FaceRecallBench {
             ?? Media.directory.deletingLastPathComponent().appendingPathComponent("faces").path)
         let only = (env["KLIP_FACES_ONLY"] ?? "").split(separator: ",").map(String.init)
         let names = try await FaceCorpus.make(only, into: directory)
-        let identifier = FaceIdentifier()
+        var options = FaceTrackingOptions.default
+        if env["KLIP_COARSE_SEARCH"] == "1" { options.coarseSearch = true }
+        if let seconds = env["KLIP_FINE_SECONDS"].flatMap(Double.init) { options.fineSearchSeconds = seconds }
+        let identifier = FaceIdentifier(options: options)
         try await identifier.warmUp()
         print("bench: clip                 size        expected found false  worst-ms  identify/real-time  (under 64 px found)")
         var totals = (expected: 0, found: 0, falseFaces: 0, worst: 0)
