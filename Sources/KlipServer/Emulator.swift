@@ -67,7 +67,15 @@ public enum Emulator {
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in await bound.bound(channel.localAddress?.port) },
             logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        // The group owns the signals (registered before any service starts, so before we
+        // listen) and bounds the stop: past `shutdownTimeout` the graceful stop escalates to
+        // cancellation, which closes open connections. Reverse order on the way down: the
+        // listener drains first, then the work stops.
+        var groupConfig = ServiceGroupConfiguration(
+            services: [.init(service: WorkService(runner: runner, callbacks: callbacks)), .init(service: app)],
+            gracefulShutdownSignals: config.handlesSignals ? [.sigterm, .sigint] : [], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = config.shutdownTimeout
+        let group = ServiceGroup(configuration: groupConfig)
         let server = Task {
             do {
                 try await group.run()
@@ -80,7 +88,7 @@ public enum Emulator {
         let port: Int
         do { port = try await bound.port() } catch {
             server.cancel()
-            await runner.stop()
+            _ = await server.result
             throw EmulatorStartError("cannot listen on \(config.host):\(config.port): \(error)")
         }
         // A wildcard bind is reached on loopback from this machine.
@@ -88,7 +96,7 @@ public enum Emulator {
         let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         let base = "http://\(hostPart):\(port)"
         guard let baseURL = URL(string: base) else {
-            await stopServer(server, group: group, runner: runner, callbacks: callbacks, grace: config.shutdownGracePeriod)
+            await stopServer(server, group: group, timeout: config.shutdownTimeout)
             throw EmulatorStartError("\(config.host) is not a usable host name")
         }
         service.boundBase.value = base
@@ -103,7 +111,7 @@ public enum Emulator {
         // Whatever a previous run left submitted or processing runs again, oldest first.
         let unfinished: [TaskRecord]
         do { unfinished = try await store.unfinished() } catch {
-            await stopServer(server, group: group, runner: runner, callbacks: callbacks, grace: config.shutdownGracePeriod)
+            await stopServer(server, group: group, timeout: config.shutdownTimeout)
             throw EmulatorStartError("cannot read the unfinished tasks from \(layout.database): \(error)")
         }
         for task in unfinished { await runner.enqueue(task.id) }
@@ -112,25 +120,22 @@ public enum Emulator {
             "max_parallel": "\(config.maxParallel)", "requeued": "\(unfinished.count)",
             "faults": "\(config.faults)", "fault_seed": "\(config.faultSeed)",
         ])
-        return RunningEmulator(baseURL: baseURL, state: .init(server: server, group: group, runner: runner,
-                                                               callbacks: callbacks, lock: lock,
-                                                               grace: config.shutdownGracePeriod))
+        return RunningEmulator(baseURL: baseURL, state: .init(server: server, group: group, callbacks: callbacks,
+                                                               lock: lock, timeout: config.shutdownTimeout))
     }
 
-    /// Renders first (their tasks stay `processing` for the next start), then callbacks, then
-    /// the listener: graceful, so open requests finish; one that hangs (a stuck download)
-    /// is cut off after `grace`.
-    static func stopServer(_ server: Task<Void, any Error>, group: ServiceGroup, runner: TaskRunner,
-                           callbacks: CallbackSender, grace: Duration) async {
-        await runner.stop()
-        await callbacks.cancelAll()
+    /// The group's graceful stop: the listener stops accepting and lets open requests
+    /// finish, then `WorkService` stops renders (their tasks stay `processing` for the next
+    /// start) and callbacks. The group escalates to cancellation after `timeout`; the
+    /// backstop here only matters if a service ignored that too.
+    static func stopServer(_ server: Task<Void, any Error>, group: ServiceGroup, timeout: Duration) async {
         await group.triggerGracefulShutdown()
-        let deadline = Task {
-            try await Task.sleep(for: grace)
+        let backstop = Task {
+            try await Task.sleep(for: timeout + .seconds(5))
             server.cancel()
         }
         _ = await server.result
-        deadline.cancel()
+        backstop.cancel()
     }
 
     static func validate(_ config: EmulatorConfiguration) throws {
@@ -159,18 +164,15 @@ public struct RunningEmulator: Sendable {
     final class State: Sendable {
         let server: Task<Void, any Error>
         let group: ServiceGroup
-        let runner: TaskRunner
         let callbacks: CallbackSender
         let lock: StateLock
-        let grace: Duration
+        let timeout: Duration
         let stopped = Mutex(false)
-        init(server: Task<Void, any Error>, group: ServiceGroup, runner: TaskRunner, callbacks: CallbackSender,
-             lock: StateLock, grace: Duration) {
-            self.grace = grace
+        init(server: Task<Void, any Error>, group: ServiceGroup, callbacks: CallbackSender, lock: StateLock, timeout: Duration) {
+            self.timeout = timeout
             self.server = server
             self.group = group
             self.lock = lock
-            self.runner = runner
             self.callbacks = callbacks
         }
     }
@@ -180,8 +182,7 @@ public struct RunningEmulator: Sendable {
             defer { stopped = true }
             return !stopped
         }
-        await Emulator.stopServer(state.server, group: state.group, runner: state.runner, callbacks: state.callbacks,
-                                  grace: state.grace)
+        await Emulator.stopServer(state.server, group: state.group, timeout: state.timeout)
         if first { state.lock.unlock() }
     }
 

@@ -34,8 +34,12 @@ public struct EmulatorConfiguration: Sendable {
     public var faults: FaultSpec = .none
     /// With the same seed and the same request order, the same requests get the same faults.
     public var faultSeed: UInt64 = 0
-    /// How long a stop waits for requests in flight before cutting them off.
-    public var shutdownGracePeriod: Duration = .seconds(5)
+    /// How long a stop waits for requests in flight (and renders to wind down) before
+    /// cutting them off: `ServiceGroup`'s `maximumGracefulShutdownDuration`.
+    public var shutdownTimeout: Duration = .seconds(10)
+    /// SIGTERM and SIGINT start the graceful stop (`klip serve`; an embedding program keeps
+    /// its own signals).
+    public var handlesSignals = false
 
     /// Test seam: awaited by a worker after a task turns `processing`, before it renders.
     var beforeRender: (@Sendable (String) async -> Void)? = nil

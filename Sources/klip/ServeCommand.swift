@@ -3,6 +3,8 @@ import Foundation
 import KlipEngine
 import KlipServer
 import Logging
+import Synchronization
+import UnixSignals
 
 extension RenderMode: ExpressibleByArgument {}
 
@@ -27,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
                                             discussion: "Kinds: 5000 5001 5002 1302 1303 (that error, nothing done), drop-before (connection closed, nothing done), drop-after (done, then closed unanswered), slow=RATE:DELAY (done, answered late), truncate (done, body cut halfway); all=RATE spreads RATE over every kind.",
                                             valueName: "spec")) var faults: String?
     @Option(name: .long, help: "Seed for --faults: the same seed and request order give the same faults.") var faultsSeed: UInt64 = 0
-    @Option(name: .long, help: "On SIGTERM/SIGINT, seconds to let requests in flight finish.") var shutdownGrace: Int = 30
+    @Option(name: .long, help: "On SIGTERM/SIGINT, seconds to let requests in flight finish before cutting them off.") var shutdownTimeout: Int = 10
     @Flag(name: .long, help: "Fetch media and deliver callbacks only to loopback hosts (for fuzzing and tests that must not reach the network).") var loopbackOnly = false
     @Flag(name: .long, help: "Log every request.") var verbose = false
 
@@ -35,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         if (accessKey == nil) != (secretKey == nil) { throw ValidationError("--access-key and --secret-key go together") }
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
         if sessionLifetime < 1 { throw ValidationError("--session-lifetime must be at least 1 second") }
-        if shutdownGrace < 0 { throw ValidationError("--shutdown-grace must be at least 0 seconds") }
+        if shutdownTimeout < 0 { throw ValidationError("--shutdown-timeout must be at least 0 seconds") }
         if let faults { do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError(error.description) } }
     }
 
@@ -54,28 +56,22 @@ struct ServeCommand: AsyncParsableCommand {
         if let faults { config.faults = try FaultSpec(parsing: faults) }
         config.faultSeed = faultsSeed
         config.outboundLoopbackOnly = loopbackOnly
-        config.shutdownGracePeriod = .seconds(shutdownGrace)
+        config.shutdownTimeout = .seconds(shutdownTimeout)
+        config.handlesSignals = true
         var logger = Logger(label: "klip.serve")
         logger.logLevel = verbose ? .debug : .info
+        // Trapped before the server starts, so no signal falls between the two.
+        let watcher = StopSignalWatcher(signals: await UnixSignalsSequence(trapping: .sigterm, .sigint),
+                                        timeout: shutdownTimeout)
         let running = try await Emulator.start(config, logger: logger)
-        let signals = StopSignals()
-        let received = signals.received
-        let stopper = Task { () -> String? in
-            for await name in received {
-                stderrLine("klip serve: \(name): no new connections; letting requests in flight finish (up to \(shutdownGrace) s; Ctrl-C again exits at once)")
-                await running.stop()
-                return name
-            }
-            return nil
-        }
         let auth = config.apiKeys.isEmpty && config.accessKeys.isEmpty ? "auth off (loopback)" : "auth on"
         let faultText = config.faults.isEmpty ? "" : "; faults \(config.faults) seed \(faultsSeed)"
         stderrLine("klip serve: listening on \(running.baseURL.absoluteString) (/kling/v1 and /v1; \(auth); state \(config.stateDirectory); max parallel \(config.maxParallel); render \(render.rawValue)\(faultText))")
         var failure: (any Error)?
         do { try await running.waitUntilStopped() } catch { failure = error }
-        signals.finish()
-        // A signal's stop may cut off a request that hangs past the grace period: still a clean exit.
-        if let name = await stopper.value {
+        await running.stop()
+        // A signal's stop may cut off a request that hangs past the timeout: still a clean exit.
+        if let name = watcher.finish() {
             stderrLine("klip serve: stopped on \(name); unfinished tasks run again at the next start with this state directory")
             return
         }
@@ -83,49 +79,35 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// SIGTERM and SIGINT as an async stream of their names. The first asks for a graceful stop;
-/// a SIGINT after that (a second Ctrl-C) exits at once (status 1). A repeated SIGTERM changes
-/// nothing: supervisors such as `timeout` send it to the process and to its group.
-///
-/// Plain `signal` handlers writing the signal number to a pipe (the self-pipe trick): they
-/// are in place when `init` returns. A DispatchSource registers asynchronously, and a signal
-/// in between was lost (its disposition was still SIG_IGN).
-final class StopSignals {
-    let received: AsyncStream<String>
-    private let continuation: AsyncStream<String>.Continuation
+/// The server's `ServiceGroup` turns the first SIGTERM or SIGINT into its bounded graceful
+/// stop; this watcher only says so, and makes a second signal of either kind exit at once
+/// (status 1), for a user who will not wait.
+final class StopSignalWatcher: Sendable {
+    private final class First: Sendable { let name = Mutex<String?>(nil) }
+    private let first = First()
+    private let task: Task<Void, Never>
 
-    init() {
-        let (received, continuation) = AsyncStream.makeStream(of: String.self)
-        self.received = received
-        self.continuation = continuation
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return }
-        stopSignalPipe = fds[1]
-        let reader = fds[0]
-        Thread {
-            var count = 0
-            var byte: UInt8 = 0
-            while read(reader, &byte, 1) == 1 {
-                count += 1
-                let number = Int32(byte)
-                if count == 1 {
-                    continuation.yield(number == SIGINT ? "SIGINT" : "SIGTERM")
-                } else if number == SIGINT {
-                    stderrLine("klip serve: second signal: exiting now")
+    init(signals: UnixSignalsSequence, timeout: Int) {
+        let first = self.first
+        task = Task {
+            for await signal in signals {
+                let name = signal == .sigint ? "SIGINT" : "SIGTERM"
+                let already = first.name.withLock { seen -> Bool in
+                    defer { if seen == nil { seen = name } }
+                    return seen != nil
+                }
+                if already {
+                    stderrLine("klip serve: second signal (\(name)): exiting now")
                     exit(1)
                 }
-            }
-        }.start()
-        for number in [SIGTERM, SIGINT] {
-            signal(number) { number in
-                var byte = UInt8(truncatingIfNeeded: number)
-                _ = write(stopSignalPipe, &byte, 1)
+                stderrLine("klip serve: \(name): no new connections; letting requests in flight finish (up to \(timeout) s; a second signal exits at once)")
             }
         }
     }
 
-    func finish() { continuation.finish() }
+    /// Stops watching; the first signal's name, if one came.
+    func finish() -> String? {
+        task.cancel()
+        return first.name.withLock { $0 }
+    }
 }
-
-/// The write end of StopSignals' pipe, read by the signal handlers (set before they are installed).
-nonisolated(unsafe) private var stopSignalPipe: Int32 = -1

@@ -31,8 +31,9 @@ final class ServeProcess: Sendable {
     }
 
     /// Starts `klip serve --port 0 <arguments>` and returns once it announces its URL.
-    static func start(_ arguments: [String]) async throws -> ServeProcess {
-        let server = try ServeProcess(arguments)
+    /// `launcher` runs it through another program (e.g. `prlimit --nofile=256`) that execs it.
+    static func start(_ arguments: [String], launcher: [String] = []) async throws -> ServeProcess {
+        let server = try ServeProcess(arguments, launcher: launcher)
         guard await server.waitForLine(containing: "klip serve: listening on", timeout: .seconds(120)) != nil, !server.baseURL.isEmpty else {
             await server.ensureStopped()
             throw ServeProcessError("klip serve did not announce its URL (exit \(server.state.mutex.withLock { $0.exit }.map(String.init) ?? "none")); stderr:\n\(server.stderr)")
@@ -40,13 +41,14 @@ final class ServeProcess: Sendable {
         return server
     }
 
-    private init(_ arguments: [String]) throws {
+    private init(_ arguments: [String], launcher: [String]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw ServeProcessError("\(Self.binary) is missing: run swift build --build-tests first")
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", "0"] + arguments
+        let command = launcher + [Self.binary, "serve", "--port", "0"] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = Self.root
         var environment = ProcessInfo.processInfo.environment
         for name in ["KLING_API_KEY", "KLING_ACCESS_KEY", "KLING_SECRET_KEY"] { environment[name] = nil }
