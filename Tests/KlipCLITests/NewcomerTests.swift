@@ -96,4 +96,17 @@ import Testing
         #expect(open.status == 0, "\(open.stderr)")
         #expect(open.stdout == "1\n")
     }
+
+    @Test func aBrokenJournalIsNamedNotCalledANetworkError() async throws {
+        let klip = try CLIRunner()
+        let journal = klip.stateDir + "/journal.sqlite"
+        try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: journal))
+        let run = try await klip("run", "-e", "identify(arg[1])", CLIRunner.media("one-face.mp4"))
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(journal), "\(run.stderr)")
+        #expect(run.stderr.contains("--no-journal"), "\(run.stderr)")
+        #expect(!run.stderr.contains("network error"), "\(run.stderr)")
+        let without = try await klip("run", "--no-journal", "-e", "print(#identify(arg[1]).faces)", CLIRunner.media("one-face.mp4"))
+        #expect(without.status == 0, "\(without.stderr)")
+    }
 }
