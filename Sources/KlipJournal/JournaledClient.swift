@@ -114,7 +114,7 @@ public struct JournaledClient: Sendable {
             let task = try await client.createLipSync(sent, audio: audio)
             try await journal.record(task, fingerprint: fingerprint)
             return (task, .created)
-        } catch let error as KlingError where derived && error.code == 1201 && error.message.contains("external_task_id") {
+        } catch let error as KlingError where derived && error.isDuplicateExternalID {
             // The id is derived from this request's content, so the task already holding it is
             // this request's task (made by a run whose journal is gone, or on another machine).
             guard let found = try await lookUp(externalTaskID: sent.externalTaskID!) else { throw error }
@@ -136,7 +136,7 @@ public struct JournaledClient: Sendable {
         if error.field == "external_task_id" || error.message.contains("external_task_id") { return false }
         return switch error.kind {
         case .validation: true
-        case .api: !RetryPolicy.isRetryable(error) || error.code == 1302 || error.code == 1303
+        case .api: !RetryPolicy.isRetryable(error) || error.klingCode?.refusedBeforeCreating == true
         default: false
         }
     }
@@ -144,7 +144,7 @@ public struct JournaledClient: Sendable {
     func lookUp(externalTaskID: String) async throws -> LipSyncTask? {
         do {
             return try await client.task(id: externalTaskID)
-        } catch where error.code == 1203 {
+        } catch where error.klingCode == .notFound {
             return nil
         }
     }

@@ -40,6 +40,7 @@ public actor ScriptRunner {
         rt.registerCoreBindings()
         rt.registerKlingBindings()
         rt.registerSheet()
+        rt.registerEditBindings()
         for b in extraBindings { rt.register(b.name, waits: b.waits, b.body) }
         do throws(ScriptFailure) {
             try rt.setUp(preludeOptions: preludeOptions())

@@ -15,7 +15,7 @@ struct Klip: AsyncParsableCommand {
         version: Klip.version,
         subcommands: [
             RunCommand.self, IdentifyCommand.self, LipSyncCommand.self, TaskCommand.self,
-            WaitCommand.self, TasksCommand.self, JournalCommand.self, ServeCommand.self, MeasureCommand.self,
+            WaitCommand.self, TasksCommand.self, JournalCommand.self, ServeCommand.self, MeasureCommand.self, DubCommand.self,
         ]
     )
 }

@@ -24,7 +24,7 @@ final class Tracked {
             let object = Tracked(counter)
             defer { counter.bump("defer") }
             _ = object
-            return .error(ScriptError(kind: "api", message: "raised from Swift", code: 1201))
+            return .error(ScriptError(kind: .api, message: "raised from Swift", code: 1201))
         }
         let options = ScriptOptions(source: .code("""
         local results = {}
