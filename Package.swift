@@ -126,7 +126,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KlipJournalTests",
-            dependencies: ["KlipJournal", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["KlipJournal", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -19,10 +19,14 @@ public final class Journal: Sendable {
                                                 withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(10)
-        db = try DatabaseQueue(path: path, configuration: config)
+        do {
+            db = try DatabaseQueue(path: path, configuration: config)
+            try Self.migrator.migrate(db)
+        } catch let error as DatabaseError {
+            throw JournalError(path: path, reason: error.message ?? "\(error)")
+        }
         self.backend = backend
         self.path = path
-        try Self.migrator.migrate(db)
     }
 
     static var migrator: DatabaseMigrator {
@@ -54,6 +58,24 @@ public final class Journal: Sendable {
             }
             try db.create(index: "lipsync_task", on: "lipsync", columns: ["backend", "taskID"])
         }
+        // One row per session, not per video: two runs identifying the same video at once
+        // each keep their session's video key, so their requests get the same fingerprint
+        // (and external_task_id), and the server makes the task once, whichever run wins.
+        m.registerMigration("v2-session-per-id") { db in
+            try db.create(table: "session_v2") { t in
+                t.column("backend", .text).notNull()
+                t.column("videoKey", .text).notNull()
+                t.column("sessionID", .text).notNull()
+                t.column("resultJSON", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+                t.column("validUntil", .integer).notNull()
+                t.primaryKey(["backend", "sessionID"])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO session_v2 SELECT backend, videoKey, sessionID, resultJSON, createdAt, validUntil FROM session")
+            try db.drop(table: "session")
+            try db.rename(table: "session_v2", to: "session")
+            try db.create(index: "session_video", on: "session", columns: ["backend", "videoKey", "createdAt"])
+        }
         return m
     }
 
@@ -63,8 +85,9 @@ public final class Journal: Sendable {
         let now = now ?? nowMs()
         let backend = self.backend
         guard let entry = try await db.read({ db in
-            try SessionEntry.fetchOne(db, key: ["backend": backend, "videoKey": videoKey])
-        }), entry.validUntil > now else { return nil }
+            try SessionEntry.filter(Column("backend") == backend && Column("videoKey") == videoKey && Column("validUntil") > now)
+                .order(Column("createdAt").desc).fetchOne(db)
+        }) else { return nil }
         return try? JSONDecoder().decode(IdentifyFaceResult.self, from: Data(entry.resultJSON.utf8))
     }
 

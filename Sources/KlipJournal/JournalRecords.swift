@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 
 /// An identify result, reused while its session is valid so a rerun does not pay again.
+/// One row per session: a video identified twice keeps both (the newest is reused).
 struct SessionEntry: Codable, FetchableRecord, PersistableRecord, Sendable {
     static let databaseTableName = "session"
     var backend: String

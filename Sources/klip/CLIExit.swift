@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KlingAPI
+import KlipJournal
 import KlipMedia
 
 /// Exit statuses: 0 success, 1 failure, 2 usage; 130 after Ctrl-C.
@@ -13,6 +14,9 @@ enum CLIExit {
         case let error as CLIError:
             stderrLine("klip: \(error.message)")
             return error.status
+        case let error as JournalError:
+            stderrLine("klip: \(error.description)")
+            return 1
         case let error as MediaError:
             stderrLine("klip: \(error.description)")
             return 1

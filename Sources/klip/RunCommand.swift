@@ -126,7 +126,12 @@ extension RunCommand {
 extension Backend: ScriptBackend {
     func client() async throws -> KlingClient { try await makeClient() }
     func callbackURL() async -> String? { callbackReceiverURL }
-    func journal() async throws -> Journal? { try openJournal() }
+    func journal() async throws -> Journal? {
+        do { return try openJournal() } catch let error as JournalError {
+            // The script sees the file named as the field, not a network failure.
+            throw ScriptError(kind: "validation", message: error.advice, field: error.path)
+        }
+    }
 }
 
 /// The backend as a script sees it with `--no-journal`: every create is new.

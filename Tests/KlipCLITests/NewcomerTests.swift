@@ -96,4 +96,33 @@ import Testing
         #expect(open.status == 0, "\(open.stderr)")
         #expect(open.stdout == "1\n")
     }
+
+    @Test func aBrokenJournalIsNamedNotCalledANetworkError() async throws {
+        let klip = try CLIRunner()
+        let journal = klip.stateDir + "/journal.sqlite"
+        try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: journal))
+        let run = try await klip("run", "-e", "identify(arg[1])", CLIRunner.media("one-face.mp4"))
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(journal), "\(run.stderr)")
+        #expect(run.stderr.contains("--no-journal"), "\(run.stderr)")
+        #expect(!run.stderr.contains("network error"), "\(run.stderr)")
+        let without = try await klip("run", "--no-journal", "-e", "print(#identify(arg[1]).faces)", CLIRunner.media("one-face.mp4"))
+        #expect(without.status == 0, "\(without.stderr)")
+    }
+
+    /// Issue 9: the kernel's copy of the environment is what a script can read; the key
+    /// must not be in it, nor in libc's, nor in a child's.
+    @Test func aScriptCannotFindTheKeyInProcSelfEnviron() async throws {
+        let klip = try CLIRunner()
+        let secret = "klip-test-SECRET-\(UUID().uuidString)"
+        let script = """
+        local f = assert(io.open("/proc/self/environ", "rb")); local kernel = f:read("a"); f:close()
+        local p = assert(io.popen("env")); local child = p:read("a"); p:close()
+        print(kernel:find(arg[1], 1, true) ~= nil, child:find(arg[1], 1, true) ~= nil, os.getenv("KLING_API_KEY"), kling.backend)
+        """
+        let run = try await klip("run", "-e", script, secret, env: ["KLING_API_KEY": secret, "KLING_BASE_URL": "http://127.0.0.1:9"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "false\tfalse\tnil\tlocal\n", "\(run.stdout)")
+        #expect(!run.stderr.contains(secret))
+    }
 }
