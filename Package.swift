@@ -123,7 +123,7 @@ let package = Package(
             name: "KlipCallbacksTests",
             dependencies: ["KlipCallbacks", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "KlipUploadTests", dependencies: ["KlipUpload", .product(name: "Crypto", package: "swift-crypto"), .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .testTarget(name: "KlipUploadTests", dependencies: ["KlipUpload", "KlipServer", "KlingAPI", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(
             name: "KlipJournalTests",
             dependencies: ["KlipJournal", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]

@@ -96,15 +96,33 @@ actor Backend {
         }
         if let callbacks {
             do {
-                let started = try await CallbackReceiver.start(host: callbacks.host, port: callbacks.port, secret: callbacks.secret,
+                let started = try await CallbackReceiver.start(host: callbacks.host, port: callbacks.port, policy: callbackPolicy,
                                                                signals: made.signals, logger: logger)
                 receiver = started
-                stderrLine("klip: receiving callbacks at \(callbacks.publicURL ?? started.url.absoluteString)\(callbacks.secret == nil ? " (unsigned: set KLING_WEBHOOK_SECRET to verify them)" : "")")
+                stderrLine("klip: receiving callbacks at \(callbacks.publicURL ?? started.url.absoluteString)\(Self.policyNote(callbackPolicy))")
             } catch {
                 throw CLIError(message: "--callback-listen: \(error)")
             }
         }
         return made
+    }
+
+    /// Kling's cloud signs no callbacks, so its unsigned deliveries are taken as hints; the
+    /// emulator and gateways with a secret must sign every one.
+    nonisolated var callbackPolicy: CallbackPolicy {
+        let secret = callbacks?.secret
+        if case let .remote(config) = target, config.baseURL.host?.hasSuffix("klingai.com") == true {
+            return .unsignedAccepted(secret: secret)
+        }
+        return secret.map { .signed(secret: $0) } ?? .unsignedAccepted(secret: nil)
+    }
+
+    static func policyNote(_ policy: CallbackPolicy) -> String {
+        switch policy {
+        case .signed: ""
+        case .unsignedAccepted(secret: nil): " (unsigned deliveries only wake a wait, which confirms with a GET; set KLING_WEBHOOK_SECRET to verify signed ones)"
+        case .unsignedAccepted: " (unsigned deliveries only wake a wait, which confirms with a GET; signed ones are verified)"
+        }
     }
 
     /// The journal of this backend's account, opened on first use.

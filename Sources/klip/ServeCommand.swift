@@ -29,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed for --faults: the same seed and request order give the same faults.") var faultsSeed: UInt64 = 0
     @Option(name: .long, help: "On SIGTERM/SIGINT, seconds to let requests in flight finish.") var shutdownGrace: Int = 30
     @Flag(name: .long, help: "Fetch media and deliver callbacks only to loopback hosts (for fuzzing and tests that must not reach the network).") var loopbackOnly = false
+    @Flag(name: .long, help: "Refuse local paths and file:// URLs for video_url and sound_file (1201), as Kling's cloud does.") var remoteOnly = false
     @Flag(name: .long, help: "Log every request.") var verbose = false
 
     func validate() throws {
@@ -54,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let faults { config.faults = try FaultSpec(parsing: faults) }
         config.faultSeed = faultsSeed
         config.outboundLoopbackOnly = loopbackOnly
+        config.remoteOnly = remoteOnly
         config.shutdownGracePeriod = .seconds(shutdownGrace)
         var logger = Logger(label: "klip.serve")
         logger.logLevel = verbose ? .debug : .info

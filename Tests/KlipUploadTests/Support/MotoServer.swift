@@ -38,8 +38,9 @@ final class MotoServer: Sendable {
     }
 
     func stop() async {
-        process.kill(SIGINT) // werkzeug stops on Ctrl-C, not promptly on SIGTERM
-        if await process.exitStatus(timeout: .seconds(30)) == nil { await process.ensureStopped() }
+        // Nothing of moto's state matters after a test, and a test runner may start children
+        // with SIGINT ignored (then werkzeug never stops on it).
+        await process.ensureStopped()
     }
 
     static func locate(_ name: String) throws -> String {
