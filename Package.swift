@@ -16,11 +16,18 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: ["FullFoundation"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         // Leaf: ffprobe/ffmpeg subprocesses.
-        .target(name: "KlipMedia"),
+        .target(
+            name: "KlipMedia",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
 
         // The Kling client: wire types, validation, auth, retry, wait, webhooks.
         .target(
@@ -92,7 +99,9 @@ let package = Package(
         // The only code that raises or yields in Lua.
         .target(name: "CLuaGlue", dependencies: ["CLua"], cSettings: [.unsafeFlags(["-O2"])]),
         // The Lua runtime: state, scheduler, bindings, sandbox.
-        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia", "KlipJournal"]),
+        // Bundled Lua modules (`require "kling.edit"`), shipped as resources of the binary.
+        .target(name: "KlipLua", path: "lua", exclude: ["klip.d.lua"], resources: [.copy("kling")]),
+        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia", "KlipJournal", "KlipLua", "CFaceLandmarks"]),
 
         .executableTarget(
             name: "klip",
@@ -108,6 +117,7 @@ let package = Package(
             dependencies: ["KlingAPI", "KlipMedia", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
+        .testTarget(name: "KlipMediaTests", dependencies: ["KlipMedia"]),
         .testTarget(
             name: "KlipServerTests",
             dependencies: [
@@ -118,7 +128,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KlipScriptTests", dependencies: ["KlipScript", "KlingAPI", "KlipServer"]),
-        .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"]),
+        // Scripts/ holds the Lua the tests run from the source tree, by path: not a resource.
+        .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"], exclude: ["Scripts"]),
         .testTarget(
             name: "KlipCallbacksTests",
             dependencies: ["KlipCallbacks", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]

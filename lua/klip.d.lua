@@ -102,6 +102,7 @@ function wait(task, opts) end
 ---@class kling
 ---@field backend "local"|"kling"
 ---@field json kling.json
+---@field edit kling.edit
 kling = {}
 
 kling.identify = identify
@@ -154,6 +155,124 @@ function kling.json.encode(value) end
 ---@param text string
 ---@return any value null becomes nil.
 function kling.json.decode(text) end
+
+---A pause of an audio track, ms from its start.
+---@class klip.Silence
+---@field start_time integer
+---@field end_time integer
+
+---The pauses of an audio (or video) file: quieter than `threshold_db` (default -35) for at
+---least `min_ms` (default 300). For choosing cut points.
+---@param audio string
+---@param opts? {min_ms?: integer, threshold_db?: number}
+---@return klip.Silence[]
+function kling.silences(audio, opts) end
+
+---The face of `session` that is the same person as `reference` (a face table from any
+---session, or an image path or URL), by dlib's face descriptor of the `face_image` crops
+---(computed locally; works with the cloud's crop URLs). Returns nil when no face lies within
+---`threshold` (default 0.6, Euclidean: one person measures 0.05-0.20, two people 0.68-0.70
+---on the sample media), and the nearest distance either way.
+---@param reference klip.Face|string
+---@param session klip.Session
+---@param opts? {threshold?: number}
+---@return klip.Face|nil face
+---@return number|nil distance
+function kling.match(reference, session, opts) end
+
+---@class klip.Segment
+---@field start_time integer ms of the video (on a frame boundary).
+---@field end_time integer ms, exclusive.
+---@field status "lipsynced"|"silent"|"no_face" silent and no_face pass through untouched.
+---@field task_id? string
+---@field face_id? string
+
+---@class klip.DubSpec
+---@field video string
+---@field audio string
+---@field out string The finished .mp4; intermediate files go to `out .. ".parts/"`.
+---@field face? integer|klip.Face|fun(session: klip.Session): klip.Face|nil Position in each segment's faces (from 1), a face to match, or a chooser; default the first face.
+---@field audio_start? integer ms into the audio (default 0).
+---@field insert? integer ms into the video where the audio starts (default 0).
+---@field otio? string Also write an OpenTimelineIO timeline of the cut.
+
+---@class klip.DubResult
+---@field path string
+---@field segments klip.Segment[]
+---@field billed_ms integer The lip-synced segments' length: what Kling bills.
+---@field duration integer The video's (and the output's) length.
+
+---@class klip.Turn
+---@field face klip.Face|string The speaker: a face from any session, or a photo.
+---@field audio string
+---@field audio_start? integer ms (default 0).
+---@field audio_end? integer ms (default the audio's end); at least 2000 after audio_start.
+---@field insert integer ms into the video where the line starts.
+
+---@class klip.TurnResult: klip.Segment
+---@field insert integer
+---@field distance number kling.match's distance for the speaker.
+
+---@class klip.DialogueResult
+---@field path string
+---@field turns klip.TurnResult[] In the order given.
+---@field billed_ms integer
+---@field duration integer
+
+---@class klip.TimelineSegment
+---@field start_time integer ms on the cut's timeline.
+---@field end_time integer
+---@field path? string Its own file (a lip-synced segment), used from its start.
+---@field source? string The original, for an untouched range.
+---@field source_start? integer ms into `source` (default start_time).
+
+---@class kling.edit
+kling.edit = {}
+
+---The range start_ms..end_ms of a video (each rounded to a frame boundary), re-encoded,
+---with the audio of exactly that span.
+---@param video string
+---@param start_ms integer
+---@param end_ms integer
+---@param out string
+---@return string out
+function kling.edit.cut(video, start_ms, end_ms, out) end
+
+---The audio of start_ms..end_ms as WAV (silence past the file's end).
+---@param audio string
+---@param start_ms integer
+---@param end_ms integer
+---@param out string
+---@return string out
+function kling.edit.cut_audio(audio, start_ms, end_ms, out) end
+
+---Videos joined: later clips conformed to the first clip's size and frame rate; the audio
+---continuous (each clip's padded or trimmed to its video, 3 ms fades at the joins).
+---@param paths string[]
+---@param out string
+---@return string out
+function kling.edit.concat(paths, out) end
+
+---Lip-syncs a video of any length with an audio track of any length: segments of 2-60 s
+---cut preferably in the audio's pauses, identified and lip-synced concurrently, joined.
+---Segments where the audio is silent, or without a usable face, pass through and create no
+---task. A rerun creates no task (the journal).
+---@param spec klip.DubSpec
+---@return klip.DubResult
+function kling.edit.dub(spec) end
+
+---Several speakers, one task per turn on a segment around the turn (its range plus up to
+---0.5 s each side, at least 2 s), the turn's face found with kling.match in that segment's
+---session; the rest of the video untouched. Turns that overlap are an error naming them.
+---@param spec {video: string, out: string, turns: klip.Turn[], otio?: string}
+---@return klip.DialogueResult
+function kling.edit.dialogue(spec) end
+
+---Writes an OpenTimelineIO .otio (JSON) of a cut: one video and one audio track.
+---@param path string
+---@param segments klip.TimelineSegment[]
+---@return string path
+function kling.edit.timeline(path, segments) end
 
 ---Ends the run with `code` (true = 0, false = 1): pending `<close>` handlers run and
 ---in-flight work is cancelled. `pcall` cannot catch it.

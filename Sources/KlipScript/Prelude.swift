@@ -128,6 +128,12 @@ function kling.wait(x, o)
   return wait_tasks(x, o)
 end
 kling.error_mt = nil
+kling.silences, kling.match = B.silences, B.match
+do -- a binary without its resource bundle still runs scripts: only kling.edit is missing
+  local edit_source = B.bundled("kling.edit")
+  if edit_source then kling.edit = assert(load(edit_source, "=[kling.edit]", "t"))(kling, B) end
+  package.loaded["kling.edit"] = kling.edit
+end
 
 _G.kling = kling
 identify, lipsync, wait = kling.identify, kling.lipsync, kling.wait
@@ -185,7 +191,7 @@ if opts.sandbox then
   dofile, loadfile, collectgarbage = nil, nil, nil
   string.dump = nil
   local loaded = { kling = kling, string = string, table = table, math = math, utf8 = utf8,
-                   coroutine = coroutine_, os = keep_os }
+                   coroutine = coroutine_, os = keep_os, ["kling.edit"] = kling.edit }
   require = function(name)
     local m = loaded[name]
     if m == nil then error("module '" .. tostring(name) .. "' is not available in the sandbox", 2) end

@@ -1,4 +1,5 @@
 import Foundation
+import KlingAPI
 
 /// The tasks this run created and their last status: a live line on a terminal, plain
 /// log lines otherwise, and the list printed when the run is interrupted.
@@ -18,7 +19,7 @@ final class Progress: @unchecked Sendable {
         self.write = write
     }
 
-    func created(taskID: String, externalTaskID: String?, status: String) {
+    func created(taskID: String, externalTaskID: String?, status: TaskStatus) {
         lock.withLock {
             if tasks[taskID] == nil { order.append(taskID) }
             tasks[taskID] = CreatedTask(taskID: taskID, externalTaskID: externalTaskID, lastStatus: status)
@@ -26,7 +27,7 @@ final class Progress: @unchecked Sendable {
         changed(taskID)
     }
 
-    func update(taskID: String, status: String) {
+    func update(taskID: String, status: TaskStatus) {
         let isNew: Bool = lock.withLock {
             guard var t = tasks[taskID] else { return false }
             if t.lastStatus == status { return false }
@@ -56,10 +57,10 @@ final class Progress: @unchecked Sendable {
     func redraw() {
         guard live else { return }
         let (line, pending) = lock.withLock { () -> (String, Int) in
-            var counts: [String: Int] = [:]
+            var counts: [TaskStatus: Int] = [:]
             for t in tasks.values { counts[t.lastStatus, default: 0] += 1 }
-            let pending = tasks.values.filter { $0.lastStatus != "succeed" && $0.lastStatus != "failed" }.count
-            let parts = ["submitted", "processing", "succeed", "failed"].compactMap { s in counts[s].map { "\($0) \(s)" } }
+            let pending = tasks.values.filter { !$0.lastStatus.isFinal }.count
+            let parts = [TaskStatus.submitted, .processing, .succeed, .failed].compactMap { s in counts[s].map { "\($0) \(s)" } }
             let elapsed = Int((ContinuousClock.now - started) / .seconds(1))
             let clock = String(format: "%d:%02d", elapsed / 60, elapsed % 60)
             return ("klip: \(tasks.count) task\(tasks.count == 1 ? "" : "s"): " + parts.joined(separator: ", ") + " · \(clock)", pending)

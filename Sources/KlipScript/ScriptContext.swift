@@ -10,8 +10,8 @@ final class ScriptContext: Sendable {
     let diagnostics: @Sendable (String) -> Void
     let progress: Progress
     let sounds = SoundCache()
-    let clients = ClientCache()
     let fresh: Bool
+    private let services = SingleFlight<any LipSyncService>()
 
     init(options: ScriptOptions, backend: (any ScriptBackend)?) {
         self.backend = backend
@@ -28,10 +28,19 @@ final class ScriptContext: Sendable {
 }
 
 extension ScriptContext {
-    /// The client with the run's journal in front, when the backend keeps one.
-    func journaled(_ client: KlingClient) async throws -> JournaledClient? {
-        guard let journal = try await backend?.journal() else { return nil }
-        return JournaledClient(client: client, journal: journal, fresh: fresh)
+    /// The run's service, resolved once however many coroutines ask at once: the client
+    /// (the first call makes it, and starts the emulator), with the run's journal in front
+    /// when the backend keeps one.
+    func service() async throws -> any LipSyncService {
+        guard let backend else {
+            throw ScriptError(kind: .network, message: "no API backend is configured for this run")
+        }
+        let fresh = self.fresh
+        return try await services.value {
+            let client = try await backend.client()
+            guard let journal = try await backend.journal() else { return client }
+            return JournaledClient(client: client, journal: journal, fresh: fresh)
+        }
     }
 }
 
@@ -81,7 +90,7 @@ struct PathPolicy: Sendable {
         for root in roots where resolved == root || resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") {
             return local
         }
-        throw ScriptError(kind: "validation",
+        throw ScriptError(kind: .validation,
                           message: "\(path) is outside the folders this sandboxed script may use (its own folder and --allow-dir folders)",
                           field: field)
     }

@@ -1,3 +1,5 @@
+import KlingAPI
+
 /// How a run ended.
 public struct ScriptResult: Sendable {
     /// 0 success, 1 an uncaught error (or a limit), 130 interrupted.
@@ -13,5 +15,5 @@ public struct ScriptResult: Sendable {
 public struct CreatedTask: Sendable, Equatable {
     public var taskID: String
     public var externalTaskID: String?
-    public var lastStatus: String
+    public var lastStatus: TaskStatus
 }

@@ -1,4 +1,5 @@
 import CLuaGlue
+import KlingAPI
 import Foundation
 
 /// Runs one script: one Lua state, owned by this actor, whose scheduler resumes the
@@ -39,6 +40,7 @@ public actor ScriptRunner {
         rt.registerCoreBindings()
         rt.registerKlingBindings()
         rt.registerSheet()
+        rt.registerEditBindings()
         for b in extraBindings { rt.register(b.name, waits: b.waits, b.body) }
         do throws(ScriptFailure) {
             try rt.setUp(preludeOptions: preludeOptions())
@@ -84,7 +86,7 @@ public actor ScriptRunner {
         // After Ctrl-C every task this run created is listed; after an error, the ones
         // still running (they go on at the server, and cost money there).
         let listed = result.exitStatus == 130 ? result.createdTasks
-            : result.exitStatus != 0 ? result.createdTasks.filter { $0.lastStatus != "succeed" && $0.lastStatus != "failed" } : []
+            : result.exitStatus != 0 ? result.createdTasks.filter { !$0.lastStatus.isFinal } : []
         if !listed.isEmpty {
             var lines = ["klip: tasks created by this run (they keep running on the server):"]
             for t in listed {

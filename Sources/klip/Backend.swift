@@ -28,7 +28,7 @@ actor Backend {
     nonisolated let stateDirectory: String
     private let logger: Logger
     private var openedJournal: Journal?
-    private var starting: Task<KlingClient, any Error>?
+    private let client = SingleFlight<KlingClient>()
     private var emulator: RunningEmulator?
     private var receiver: CallbackReceiver?
 
@@ -68,16 +68,9 @@ actor Backend {
         }
     }
 
-    /// The client, made once: concurrent first calls share one start (the actor is
-    /// re-entered across the emulator's start, so the work is a stored task).
+    /// The client, made once: concurrent first calls share one start.
     func makeClient() async throws -> KlingClient {
-        if let starting { return try await starting.value }
-        let task = Task { try await self.start() }
-        starting = task
-        do { return try await task.value } catch {
-            starting = nil
-            throw error
-        }
+        try await client.value { try await self.start() }
     }
 
     private func start() async throws -> KlingClient {
@@ -134,8 +127,7 @@ actor Backend {
     }
 
     func shutdown() async {
-        starting?.cancel()
-        starting = nil
+        await client.reset()
         await receiver?.stop()
         receiver = nil
         await emulator?.stop()
@@ -200,7 +192,9 @@ actor Backend {
         config.host = "127.0.0.1"
         config.port = 0
         let cwd = FileManager.default.currentDirectoryPath
-        config.mediaRoots = options.mediaRoot.isEmpty ? [cwd] : options.mediaRoot.map {
+        // A file the user names on the command line is theirs to use: every file is readable
+        // unless --media-root narrows it.
+        config.mediaRoots = options.mediaRoot.isEmpty ? ["/"] : options.mediaRoot.map {
             URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: cwd)).standardizedFileURL.path
         }
         return config
@@ -210,6 +204,8 @@ actor Backend {
         let env = ProcessInfo.processInfo.environment
         if let dir = env["KLIP_STATE_DIR"], !dir.isEmpty { return dir }
         if let xdg = env["XDG_STATE_HOME"], !xdg.isEmpty { return xdg + "/klip" }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state/klip").path
+        // $HOME first, as every shell tool does; the password database only without it.
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/state/klip").path
     }
 }

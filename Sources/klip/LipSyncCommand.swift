@@ -52,13 +52,16 @@ struct LipSyncCommand: AsyncParsableCommand {
         let (created, finished) = try await backend.run { client -> (LipSyncTask, LipSyncTask?) in
             var request = request
             if request.callbackURL == nil, let url = await backend.callbackReceiverURL { request.callbackURL = url }
-            let task = try await client.createLipSync(request, audio: facts)
+            let sent = request
+            let task = try await SlotQueue.default.run(onQueued: { refused in
+                stderrLine("klip: waiting for a free task slot (\(refused.message))")
+            }) { () async throws(KlingError) in try await client.createLipSync(sent, audio: facts) }
             guard wait else { return (task, nil) }
             stderrLine("klip: task \(task.taskID) \(task.taskStatus); waiting")
             let done = try await WaitCommand.waitAndDownload(client, taskID: task.taskID, timeout: timeout, out: out)
             return (task, done)
         }
-        let shown = finished ?? created
+        let shown = backend.presented(finished ?? created)
         if json { return try Output.json(shown) }
         Output.describe(shown)
     }
