@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "KlipJournal",
             dependencies: [
-                "KlingAPI",
+                "KlingAPI", "KlipUpload",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -101,12 +101,12 @@ let package = Package(
         // The Lua runtime: state, scheduler, bindings, sandbox.
         // Bundled Lua modules (`require "kling.edit"`), shipped as resources of the binary.
         .target(name: "KlipLua", path: "lua", exclude: ["klip.d.lua"], resources: [.copy("kling")]),
-        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia", "KlipJournal", "KlipLua", "CFaceLandmarks"]),
+        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia", "KlipJournal", "KlipUpload", "KlipLua", "CFaceLandmarks"]),
 
         .executableTarget(
             name: "klip",
             dependencies: [
-                "KlingAPI", "KlipServer", "KlipScript", "KlipMedia", "KlipEngine", "KlipJournal", "KlipCallbacks",
+                "KlingAPI", "KlipServer", "KlipScript", "KlipMedia", "KlipEngine", "KlipJournal", "KlipCallbacks", "KlipUpload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -3,6 +3,7 @@ import KlingAPI
 import KlipCallbacks
 import KlipJournal
 import KlipServer
+import KlipUpload
 import Logging
 
 /// The API a command talks to: Kling (or a gateway) when credentials are set, otherwise the
@@ -31,6 +32,9 @@ actor Backend {
     private let client = SingleFlight<KlingClient>()
     private var emulator: RunningEmulator?
     private var receiver: CallbackReceiver?
+    /// `--upload` / `KLIP_UPLOAD`: where local media goes when the backend is not embedded.
+    private var uploadSettings: S3Settings?
+    private var contentUploader: ContentUploader?
 
     init(target: Target, callbacks: Callbacks? = nil, stateDirectory: String, logger: Logger) {
         self.target = target
@@ -116,6 +120,23 @@ actor Backend {
         case .unsignedAccepted(secret: nil): " (unsigned deliveries only wake a wait, which confirms with a GET; set KLING_WEBHOOK_SECRET to verify signed ones)"
         case .unsignedAccepted: " (unsigned deliveries only wake a wait, which confirms with a GET; signed ones are verified)"
         }
+    }
+
+    func setUploads(_ settings: S3Settings?) { uploadSettings = settings }
+
+    /// The S3 uploader, made once, remembering uploads in this backend's journal.
+    func uploader() async throws -> ContentUploader? {
+        if let contentUploader { return contentUploader }
+        guard let uploadSettings else { return nil }
+        let made = ContentUploader(settings: uploadSettings, records: try? openJournal())
+        contentUploader = made
+        return made
+    }
+
+    /// Kling's cloud (or any API but the embedded emulator) reads no local files.
+    nonisolated var uploadsLocalMedia: Bool {
+        if case .embedded = target { return false }
+        return true
     }
 
     /// The journal of this backend's account, opened on first use.
