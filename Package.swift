@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         // Leaf: ffprobe/ffmpeg subprocesses.
@@ -39,11 +40,21 @@ let package = Package(
             ]
         ),
 
+        // Local media to S3-compatible storage: SigV4, HEAD/PUT, presigned GET URLs.
+        .target(
+            name: "KlipUpload",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ]
+        ),
+
         // What a script paid for: identify results and lip-sync tasks by fingerprint.
         .target(
             name: "KlipJournal",
             dependencies: [
-                "KlingAPI",
+                "KlingAPI", "KlipUpload",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -90,12 +101,12 @@ let package = Package(
         // The Lua runtime: state, scheduler, bindings, sandbox.
         // Bundled Lua modules (`require "kling.edit"`), shipped as resources of the binary.
         .target(name: "KlipLua", path: "lua", exclude: ["klip.d.lua"], resources: [.copy("kling")]),
-        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia", "KlipJournal", "KlipLua", "CFaceLandmarks"]),
+        .target(name: "KlipScript", dependencies: ["CLua", "CLuaGlue", "KlingAPI", "KlipMedia", "KlipJournal", "KlipUpload", "KlipLua", "CFaceLandmarks"]),
 
         .executableTarget(
             name: "klip",
             dependencies: [
-                "KlingAPI", "KlipServer", "KlipScript", "KlipMedia", "KlipEngine", "KlipJournal", "KlipCallbacks",
+                "KlingAPI", "KlipServer", "KlipScript", "KlipMedia", "KlipEngine", "KlipJournal", "KlipCallbacks", "KlipUpload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,6 +135,7 @@ let package = Package(
             name: "KlipCallbacksTests",
             dependencies: ["KlipCallbacks", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "KlipUploadTests", dependencies: ["KlipUpload", "KlipServer", "KlingAPI", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(
             name: "KlipJournalTests",
             dependencies: ["KlipJournal", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log"),

@@ -24,38 +24,40 @@ public struct CallbackReceiver: Sendable {
     /// signs with; without one, unsigned deliveries are accepted (they only wake a poll).
     public static func start(host: String = "127.0.0.1", port: Int = 0, secret: String?,
                              signals: TaskSignals, logger: Logger) async throws -> CallbackReceiver {
-        let signer: WebhookSigner?
-        if let secret {
+        try await start(host: host, port: port, policy: secret.map { .signed(secret: $0) } ?? .unsignedAccepted(secret: nil),
+                        signals: signals, logger: logger)
+    }
+
+    /// Starts listening on `host:port` (port 0: any), taking deliveries as `policy` says.
+    public static func start(host: String = "127.0.0.1", port: Int = 0, policy: CallbackPolicy,
+                             signals: TaskSignals, logger: Logger) async throws -> CallbackReceiver {
+        var signer: WebhookSigner?
+        if let secret = policy.secret {
             guard let s = WebhookSigner(secret: secret) else {
                 throw CallbackReceiverError(message: "the webhook secret is not a valid whsec_ secret")
             }
             signer = s
-        } else {
-            signer = nil
         }
         let inbox = Inbox()
         let router = Router()
-        router.post("/callbacks") { request, _ -> Response in
+        router.post("/callbacks") { [signer] request, _ -> Response in
             let body = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
-            if let signer {
-                func header(_ name: String) -> String? {
-                    request.headers.first { $0.name.canonicalName == name }?.value
-                }
-                do {
-                    try signer.verify(id: header("webhook-id"), timestamp: header("webhook-timestamp"),
-                                      signatures: header("webhook-signature"), body: body)
-                } catch {
-                    await inbox.reject()
-                    logger.warning("callback rejected: \(error)")
-                    return Response(status: .unauthorized)
-                }
+            func header(_ name: String) -> String? {
+                request.headers.first { $0.name.canonicalName == name }?.value
+            }
+            let verdict = policy.judge(signer: signer, id: header("webhook-id"), timestamp: header("webhook-timestamp"),
+                                       signatures: header("webhook-signature"), body: body)
+            if case let .reject(reason) = verdict {
+                await inbox.reject()
+                logger.warning("callback rejected: \(reason)")
+                return Response(status: .unauthorized)
             }
             guard let task = try? JSONDecoder().decode(LipSyncTask.self, from: body) else {
                 await inbox.reject()
                 return Response(status: .badRequest)
             }
             await inbox.accept()
-            logger.debug("callback: task \(task.taskID) \(task.taskStatus)")
+            logger.debug("callback: task \(task.taskID) \(task.taskStatus) (a hint: the wait confirms with a GET)")
             await signals.notify(taskID: task.taskID)
             return Response(status: .ok)
         }

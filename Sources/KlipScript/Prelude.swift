@@ -71,9 +71,46 @@ package.loaded.coroutine = coroutine_
 -- The module.
 local kling = {}
 kling.backend = opts.backend
+kling.planning = opts.planning == true
 local raw_identify = B.identify
+local file_info, upload_builtin, identify_uploaded = B.file_info, B.upload_builtin, B.identify_uploaded
+local function is_url(s)
+  local l = s:lower()
+  return l:sub(1, 7) == "http://" or l:sub(1, 8) == "https://"
+end
+local function field_error(field, message)
+  return setmetatable({ kind = "validation", field = field, message = message }, ErrorMT)
+end
+-- A local file as a URL: the hook when one is set (kling.uploader), else the built-in S3
+-- upload. While planning nothing leaves the machine: the file's own file:// URL.
+function kling.upload(path)
+  if type(path) ~= "string" or path == "" then error(field_error("path", "kling.upload needs a local file path"), 2) end
+  if is_url(path) then return path end
+  if path:sub(1, 7) == "file://" then path = path:sub(8) end
+  if kling.planning then return "file://" .. path end
+  local hook = kling.uploader
+  if hook == nil then return upload_builtin(path) end
+  if type(hook) ~= "function" then error(field_error("kling.uploader", "must be a function(path, info) that returns a URL"), 2) end
+  local url = hook(path, file_info(path))
+  if type(url) ~= "string" or not is_url(url) then
+    error(field_error("kling.uploader", "must return an http(s) URL; got " .. tostring(url)), 2)
+  end
+  return url
+end
+local function local_video(video)
+  local v = video
+  if type(v) == "table" then v = rawget(v, "video_url") end
+  if type(v) == "string" and v ~= "" and not is_url(v) then return v end
+  return nil
+end
 function kling.identify(video)
-  local session = raw_identify(video)
+  local session
+  local path = opts.upload_local and local_video(video)
+  if path then
+    session = identify_uploaded(kling.upload(path))
+  else
+    session = raw_identify(video)
+  end
   session.face_data = session.faces
   return session
 end
@@ -199,5 +236,12 @@ if opts.sandbox then
   end
 end
 registry["klip.kling"] = kling
+
+-- The user's init file (uploader, defaults, helpers), in this state, before the script.
+if opts.init_file then
+  local f, err = raw_loadfile(opts.init_file, "t")
+  if not f then error("init file " .. opts.init_file .. ": " .. tostring(err), 0) end
+  f()
+end
 """#
 }

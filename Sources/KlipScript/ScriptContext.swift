@@ -12,8 +12,11 @@ final class ScriptContext: Sendable {
     let sounds = SoundCache()
     let fresh: Bool
     private let services = SingleFlight<any LipSyncService>()
+    /// What a planned run identified and created (`klip run --plan`); nil otherwise.
+    let plan: PlanLog?
 
     init(options: ScriptOptions, backend: (any ScriptBackend)?) {
+        self.plan = options.planning ? PlanLog() : nil
         self.backend = backend
         self.fresh = options.fresh
         self.scriptName = options.scriptName

@@ -27,6 +27,10 @@ public struct ScriptOptions: Sendable {
 
     /// Ignore the journal's recorded results: identify again, create new tasks.
     public var fresh: Bool
+    /// `klip run --plan`: `kling.planning` is true, and `kling.upload` sends nothing.
+    public var planning = false
+    /// A Lua file run in the script's state before the script (`init.lua`); nil: none.
+    public var initFile: String?
 
     public init(source: Source, arguments: [String] = [], sandbox: Bool = false,
                 allowedDirectories: [String] = [], memoryLimit: UInt64? = nil, cpuLimit: Double? = nil,

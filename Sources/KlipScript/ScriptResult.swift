@@ -10,6 +10,8 @@ public struct ScriptResult: Sendable {
     public var errorMessage: String?
     /// The lip-sync tasks this run created, in order.
     public var createdTasks: [CreatedTask]
+    /// `klip run --plan`: the tasks the script would create.
+    public var plan: Plan? = nil
 }
 
 public struct CreatedTask: Sendable, Equatable {

@@ -39,6 +39,7 @@ public actor ScriptRunner {
         defer { latch.detach(); rt.close() }
         rt.registerCoreBindings()
         rt.registerKlingBindings()
+        rt.registerUploadBindings()
         rt.registerSheet()
         rt.registerEditBindings()
         for b in extraBindings { rt.register(b.name, waits: b.waits, b.body) }
@@ -77,8 +78,12 @@ public actor ScriptRunner {
                 message = reports.map { "klip: error in a spawned function nobody waited for: " + $0 }.joined(separator: "\n")
             }
         }
-        return report(ScriptResult(exitStatus: status, values: rt.mainResults, errorMessage: message,
-                                   createdTasks: context.progress.created))
+        var result = ScriptResult(exitStatus: status, values: rt.mainResults, errorMessage: message,
+                                  createdTasks: context.progress.created)
+        if let plan = context.plan {
+            result.plan = if !plan.isEmpty, let service = try? await context.service() { await plan.plan(service: service) } else { Plan(tasks: []) }
+        }
+        return report(result)
     }
 
     private func report(_ result: ScriptResult) -> ScriptResult {
@@ -128,6 +133,9 @@ public actor ScriptRunner {
         return .record([
             ("backend", .string(context.backend?.name ?? "local")),
             ("sandbox", .bool(options.sandbox)),
+            ("planning", .bool(options.planning)),
+            ("upload_local", .bool(context.backend?.uploadsLocalMedia ?? false)),
+            ("init_file", options.initFile.map { .string($0) } ?? .nil),
             ("arg", .table(argPairs)),
             ("extra", .array(extraBindings.map { .string($0.name) })),
         ])

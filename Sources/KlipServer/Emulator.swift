@@ -53,7 +53,7 @@ public enum Emulator {
         let service = Service(
             config: config, layout: layout, store: store,
             media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: config.outboundLoopbackOnly ? MediaInput.loopbackHTTPClient : MediaInput.httpClient, logger: logger,
-                              loopbackOnly: config.outboundLoopbackOnly),
+                              loopbackOnly: config.outboundLoopbackOnly, remoteOnly: config.remoteOnly),
             // Detection is CPU-bound and each detector holds ~100 MB: no more than the cores.
             faces: FaceIdentifierPool(size: min(config.maxParallel, ProcessInfo.processInfo.activeProcessorCount)),
             runner: runner, callbacks: callbacks,

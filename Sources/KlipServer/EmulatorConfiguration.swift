@@ -30,6 +30,9 @@ public struct EmulatorConfiguration: Sendable {
     /// Fetch media and deliver callbacks only to loopback hosts (fuzzing, tests): other
     /// http(s) URLs answer 1201 instead of reaching the network.
     public var outboundLoopbackOnly = false
+    /// Refuse local paths and `file://` for `video_url` and `sound_file` (1201), as Kling's
+    /// cloud does, whatever the media roots say (`klip serve --remote-only`).
+    public var remoteOnly = false
     /// Failures injected into API answers (`klip serve --faults`); none by default.
     public var faults: FaultSpec = .none
     /// With the same seed and the same request order, the same requests get the same faults.

@@ -3,6 +3,7 @@ import KlingAPI
 import KlipCallbacks
 import KlipJournal
 import KlipServer
+import KlipUpload
 import Logging
 
 /// The API a command talks to: Kling (or a gateway) when credentials are set, otherwise the
@@ -31,6 +32,9 @@ actor Backend {
     private let client = SingleFlight<KlingClient>()
     private var emulator: RunningEmulator?
     private var receiver: CallbackReceiver?
+    /// `--upload` / `KLIP_UPLOAD`: where local media goes when the backend is not embedded.
+    private var uploadSettings: S3Settings?
+    private var contentUploader: ContentUploader?
 
     init(target: Target, callbacks: Callbacks? = nil, stateDirectory: String, logger: Logger) {
         self.target = target
@@ -89,15 +93,50 @@ actor Backend {
         }
         if let callbacks {
             do {
-                let started = try await CallbackReceiver.start(host: callbacks.host, port: callbacks.port, secret: callbacks.secret,
+                let started = try await CallbackReceiver.start(host: callbacks.host, port: callbacks.port, policy: callbackPolicy,
                                                                signals: made.signals, logger: logger)
                 receiver = started
-                stderrLine("klip: receiving callbacks at \(callbacks.publicURL ?? started.url.absoluteString)\(callbacks.secret == nil ? " (unsigned: set KLING_WEBHOOK_SECRET to verify them)" : "")")
+                stderrLine("klip: receiving callbacks at \(callbacks.publicURL ?? started.url.absoluteString)\(Self.policyNote(callbackPolicy))")
             } catch {
                 throw CLIError(message: "--callback-listen: \(error)")
             }
         }
         return made
+    }
+
+    /// Kling's cloud signs no callbacks, so its unsigned deliveries are taken as hints; the
+    /// emulator and gateways with a secret must sign every one.
+    nonisolated var callbackPolicy: CallbackPolicy {
+        let secret = callbacks?.secret
+        if case let .remote(config) = target, config.baseURL.host?.hasSuffix("klingai.com") == true {
+            return .unsignedAccepted(secret: secret)
+        }
+        return secret.map { .signed(secret: $0) } ?? .unsignedAccepted(secret: nil)
+    }
+
+    static func policyNote(_ policy: CallbackPolicy) -> String {
+        switch policy {
+        case .signed: ""
+        case .unsignedAccepted(secret: nil): " (unsigned deliveries only wake a wait, which confirms with a GET; set KLING_WEBHOOK_SECRET to verify signed ones)"
+        case .unsignedAccepted: " (unsigned deliveries only wake a wait, which confirms with a GET; signed ones are verified)"
+        }
+    }
+
+    func setUploads(_ settings: S3Settings?) { uploadSettings = settings }
+
+    /// The S3 uploader, made once, remembering uploads in this backend's journal.
+    func uploader() async throws -> ContentUploader? {
+        if let contentUploader { return contentUploader }
+        guard let uploadSettings else { return nil }
+        let made = ContentUploader(settings: uploadSettings, records: try? openJournal())
+        contentUploader = made
+        return made
+    }
+
+    /// Kling's cloud (or any API but the embedded emulator) reads no local files.
+    nonisolated var uploadsLocalMedia: Bool {
+        if case .embedded = target { return false }
+        return true
     }
 
     /// The journal of this backend's account, opened on first use.

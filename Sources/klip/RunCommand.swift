@@ -4,6 +4,7 @@ import Foundation
 import KlingAPI
 import KlipJournal
 import KlipScript
+import KlipUpload
 
 /// `klip run SCRIPT [ARGS...]` and `klip run -e CODE [ARGS...]`.
 struct RunCommand: AsyncParsableCommand {
@@ -40,6 +41,18 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-journal"), help: "Keep no journal: every lipsync creates a task, and a rerun pays again.")
     var noJournal = false
 
+    @Flag(help: "Print the tasks the script would create, and their totals, without sending or uploading anything (a private emulator that renders nothing).")
+    var plan = false
+
+    @Flag(help: "With --plan: print the plan as JSON.")
+    var json = false
+
+    @Flag(name: .customLong("no-init"), help: "Do not run the init file (KLIP_INIT, or $XDG_CONFIG_HOME/klip/init.lua).")
+    var noInit = false
+
+    @Option(help: ArgumentHelp("Upload local videos here when the API is not the embedded emulator (default: KLIP_UPLOAD).", valueName: "s3://BUCKET/PREFIX"))
+    var upload: String?
+
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The script, then its arguments.", valueName: "SCRIPT [ARGS...]"))
     var scriptAndArguments: [String] = []
 
@@ -53,6 +66,7 @@ struct RunCommand: AsyncParsableCommand {
             if first == "--help" || first == "-h" || first == "-help" { throw CleanExit.helpRequest(self) }
             if first.hasPrefix("-"), first != "-" { throw ValidationError(OptionSuggestion.unknown(first, in: Self.self)) }
         }
+        if json && !plan { throw ValidationError("--json goes with --plan") }
         if let memoryLimit, ScriptOptions.parseSize(memoryLimit) == nil {
             throw ValidationError("--memory-limit: '\(memoryLimit)' is not a size (bytes, or a number with K, M or G)")
         }
@@ -75,10 +89,14 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             source = .file(arguments.removeFirst())
         }
-        let options = ScriptOptions(
+        var options = ScriptOptions(
             source: source, arguments: arguments, sandbox: sandbox, allowedDirectories: allowDirs,
             memoryLimit: memoryLimit.flatMap(ScriptOptions.parseSize), cpuLimit: cpuLimit, fresh: fresh
         )
+        options.planning = plan
+        if !noInit {
+            do { options.initFile = try InitFile.resolve() } catch { throw CLIError.usage("KLIP_INIT: " + error.message) }
+        }
         // Resolved now, started only when the first binding needs the API. Without
         // --sandbox the script may read any file anyway, so the embedded emulator reads
         // every file the script names; a sandboxed script's emulator keeps to its folders.
@@ -86,8 +104,13 @@ struct RunCommand: AsyncParsableCommand {
         if backendOptions.mediaRoot.isEmpty {
             backendOptions.mediaRoot = sandbox ? sandboxRoots(source) : ["/"]
         }
-        let backend = try backendOptions.makeBackend()
-        let runner = ScriptRunner(options: options, backend: noJournal ? UnjournaledBackend(backend: backend) : backend)
+        let backend = plan ? try backendOptions.makePlanningBackend() : try backendOptions.makeBackend()
+        if !plan {
+            do { await backend.setUploads(try S3Settings.resolve(destination: upload, environment: awsEnvironment)) } catch {
+                throw CLIError.usage(error.description)
+            }
+        }
+        let runner = ScriptRunner(options: options, backend: noJournal || plan ? UnjournaledBackend(backend: backend) : backend)
 
         // Ctrl-C: the first stops the script cleanly (close handlers, task report), a second
         // one exits at once.
@@ -106,6 +129,10 @@ struct RunCommand: AsyncParsableCommand {
 
         let result = await runner.run()
         await backend.shutdown()
+        if plan {
+            try? FileManager.default.removeItem(atPath: backend.stateDirectory)
+            if result.exitStatus == 0, let made = result.plan { try printPlan(made) }
+        }
         // The runner has printed its own report; exit with its status (1, or 130 after Ctrl-C).
         if result.exitStatus != 0 { Foundation.exit(result.exitStatus) }
     }
@@ -140,6 +167,8 @@ struct UnjournaledBackend: ScriptBackend {
     var name: String { backend.name }
     func client() async throws -> KlingClient { try await backend.makeClient() }
     func callbackURL() async -> String? { await backend.callbackReceiverURL }
+    func uploader() async throws -> ContentUploader? { try await backend.uploader() }
+    var uploadsLocalMedia: Bool { backend.uploadsLocalMedia }
 }
 
 

@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed for --faults: the same seed and request order give the same faults.") var faultsSeed: UInt64 = 0
     @Option(name: .long, help: "On SIGTERM/SIGINT, seconds to let requests in flight finish before cutting them off.") var shutdownTimeout: Int = 10
     @Flag(name: .long, help: "Fetch media and deliver callbacks only to loopback hosts (for fuzzing and tests that must not reach the network).") var loopbackOnly = false
+    @Flag(name: .long, help: "Refuse local paths and file:// URLs for video_url and sound_file (1201), as Kling's cloud does.") var remoteOnly = false
     @Flag(name: .long, help: "Log every request.") var verbose = false
 
     func validate() throws {
@@ -58,6 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.outboundLoopbackOnly = loopbackOnly
         config.shutdownTimeout = .seconds(shutdownTimeout)
         config.handlesSignals = true
+        config.remoteOnly = remoteOnly
         var logger = Logger(label: "klip.serve")
         logger.logLevel = verbose ? .debug : .info
         // Trapped before the server starts, so no signal falls between the two.

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import KlipUpload
 
 // Credentials are read once and removed from the environment before anything else runs,
 // so no child process and no script's os.getenv can see them.
 let credentials = EnvironmentCredentials.captureAndScrub()
+let awsEnvironment = AWSEnvironment.captureAndScrub()
 
 /// Parses and runs a command; the exit status follows CLIExit's rules.
 func runKlip() async -> Int32 {

@@ -1,3 +1,4 @@
+import Foundation
 import KlingAPI
 
 /// `kling.download(result, path)`: the result's first video saved at `path`; returns `path`.
@@ -33,6 +34,12 @@ struct Download: ServiceBinding {
     }
 
     func perform(on service: any LipSyncService, context: ScriptContext) async throws -> [LuaValue] {
+        // A plan's results are the unrendered input: written over a real result, they would
+        // destroy what was paid for. Only a path that does not exist yet gets one.
+        if context.plan != nil, FileManager.default.fileExists(atPath: path) {
+            context.diagnostics("[\(context.scriptName)] plan: \(pathArgument) exists; not overwritten with an unrendered result")
+            return [.string(pathArgument)]
+        }
         try await service.download(url, to: path, for: taskID)
         return [.string(pathArgument)]
     }

@@ -38,6 +38,13 @@ struct Identify: ServiceBinding {
         case let .local(path): try await service.identify(video: path)
         case let .request(request): try await service.identify(request)
         }
+        if let plan = context.plan {
+            let shown = switch video {
+            case let .local(path): path
+            case let .request(request): request.videoURL ?? "video_id " + (request.videoID ?? "?")
+            }
+            plan.identified(sessionID: result.sessionID, video: shown)
+        }
         return [Tables.session(result)]
     }
 }

@@ -29,6 +29,7 @@ struct LipSync: ServiceBinding {
             context.diagnostics("[\(context.scriptName)] waiting for a free task slot (\(refused.message))")
         }) { () async throws(KlingError) in try await service.create(sent, audio: facts) }
         let task = created.task
+        context.plan?.created(taskID: task.taskID, request: sent)
         if created.origin != .created {
             let how = created.origin == .recorded ? "is in the journal" : "was found by its external_task_id"
             context.diagnostics("[\(context.scriptName)] task \(task.taskID) \(how): not created again")

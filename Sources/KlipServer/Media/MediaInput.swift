@@ -11,6 +11,8 @@ struct MediaInput: Sendable {
     let logger: Logger
     /// `klip serve --loopback-only`: http(s) only from loopback hosts.
     var loopbackOnly = false
+    /// `klip serve --remote-only`: as Kling's cloud, only http(s) URLs (no paths, no file://).
+    var remoteOnly = false
 
     enum Reference: Sendable, Equatable {
         case remote(URL)
@@ -35,7 +37,11 @@ struct MediaInput: Sendable {
     func reference(_ value: String, field: String) throws(APIFailure) -> Reference {
         let text = value.trimmingCharacters(in: .whitespacesAndNewlines)
         let lower = text.lowercased()
-        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+        let isHTTP = lower.hasPrefix("http://") || lower.hasPrefix("https://")
+        if remoteOnly && !isHTTP {
+            throw .invalidParameter(field, "must be a public http(s) URL: Kling's cloud reads no local paths or file:// URLs (upload the file and send its URL)")
+        }
+        if isHTTP {
             guard let url = URL(string: text), let host = url.host, !host.isEmpty else {
                 throw .invalidParameter(field, "\(text) is not a valid http(s) URL")
             }
