@@ -103,4 +103,22 @@ import Testing
                              .string("no_face:-"), .int(6000)], "\(r.values)")
         #expect(r.result.createdTasks.count == 3)
     }
+
+    @Test func dialogueOnTheSwappedCutFindsTheSpeakersByTheirFacesInTheOther() async throws {
+        let swapped = try await ffmpeg("swapped-d.mp4", ["-i", "\(media)/two-faces.mp4", "-vf", "hflip",
+                                                          "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"])
+        let backend = try await EmulatorBackend.start(render: false)
+        defer { Task { await backend.running.stop() } }
+        let r = await runScript("""
+        local first = identify("\(media)/two-faces.mp4")     -- 0: the astronaut (left), 1: Grace Hopper
+        local r = kling.edit.dialogue{video = "\(swapped)", out = "\(dir.path)/swapped-dialogue.mp4", turns = {
+          {face = first.faces[1], audio = "\(media)/speech.wav", insert = 300},
+          {face = first.faces[2], audio = "\(media)/speech.wav", audio_end = 2500, insert = 5000}}}
+        return r.turns[1].face_id, r.turns[2].face_id, r.billed_ms
+        """, backend: backend)
+        #expect(r.status == 0, "\(r.message)")
+        // Mirrored, the astronaut is on the right: face 1 of the segment's session; Hopper face 0.
+        #expect(r.values.prefix(2) == [.string("1"), .string("0")], "\(r.values)")
+        #expect(r.result.createdTasks.count == 2)
+    }
 }
