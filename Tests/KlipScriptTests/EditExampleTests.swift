@@ -5,7 +5,7 @@ import Testing
 
 /// scripts/examples/dub-long.lua, dialogue.lua and match-speaker.lua against the embedded
 /// emulator (rendering off: these check the edit logic; the CLI tests measure the sync).
-@Suite(.serialized) struct EditExampleTests {
+@Suite struct EditExampleTests {
     let media = EmulatorBackend.media.path
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("klip-edit-ex-\(UUID().uuidString)")
 
