@@ -16,10 +16,17 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: ["FullFoundation"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
     ],
     targets: [
         // Leaf: ffprobe/ffmpeg subprocesses.
-        .target(name: "KlipMedia"),
+        .target(
+            name: "KlipMedia",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
 
         // The Kling client: wire types, validation, auth, retry, wait, webhooks.
         .target(
@@ -99,6 +106,7 @@ let package = Package(
             dependencies: ["KlingAPI", "KlipMedia", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
+        .testTarget(name: "KlipMediaTests", dependencies: ["KlipMedia"]),
         .testTarget(
             name: "KlipServerTests",
             dependencies: [
@@ -109,7 +117,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KlipScriptTests", dependencies: ["KlipScript", "KlingAPI", "KlipServer"]),
-        .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"]),
+        // Scripts/ holds the Lua the tests run from the source tree, by path: not a resource.
+        .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"], exclude: ["Scripts"]),
         .testTarget(
             name: "KlipCallbacksTests",
             dependencies: ["KlipCallbacks", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]

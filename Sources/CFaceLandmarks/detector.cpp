@@ -21,11 +21,32 @@ inline unsigned luma(const uint8_t *p) { return (p[0] * 77u + p[1] * 150u + p[2]
 
 // Area-averaging shrink of a region of an RGB24 (channels 3) or grey (channels 1) image
 // into grey. Averaging (not point sampling) keeps HOG gradients stable between frames.
+// A scale above 1 enlarges the region bilinearly instead (small faces, see cfl_detect_region).
 void shrink_to_grey(const uint8_t *pixels, int channels, int stride, int x0, int y0, int w, int h, double scale,
                     dlib::array2d<unsigned char> &out) {
     const int ow = std::max(1, (int)std::lround(w * scale));
     const int oh = std::max(1, (int)std::lround(h * scale));
     out.set_size(oh, ow);
+    auto at = [&](int x, int y) -> unsigned {
+        const uint8_t *p = pixels + (size_t)(y0 + y) * stride + (size_t)(x0 + x) * channels;
+        return channels == 1 ? *p : luma(p);
+    };
+    if (ow > w || oh > h) {
+        for (int oy = 0; oy < oh; ++oy) {
+            const double fy = std::max(0.0, (oy + 0.5) * h / oh - 0.5);
+            const int ya = std::min(h - 1, (int)fy), yb = std::min(h - 1, ya + 1);
+            const unsigned wy = (unsigned)((fy - ya) * 256);
+            for (int ox = 0; ox < ow; ++ox) {
+                const double fx = std::max(0.0, (ox + 0.5) * w / ow - 0.5);
+                const int xa = std::min(w - 1, (int)fx), xb = std::min(w - 1, xa + 1);
+                const unsigned wx = (unsigned)((fx - xa) * 256);
+                const unsigned top = at(xa, ya) * (256 - wx) + at(xb, ya) * wx;
+                const unsigned bottom = at(xa, yb) * (256 - wx) + at(xb, yb) * wx;
+                out[oy][ox] = (unsigned char)((top * (256 - wy) + bottom * wy) >> 16);
+            }
+        }
+        return;
+    }
     std::vector<int> xs(ow + 1);
     for (int i = 0; i <= ow; ++i) xs[i] = std::min(w, (int)((long long)i * w / ow));
     for (int oy = 0; oy < oh; ++oy) {
@@ -78,24 +99,27 @@ extern "C" void cfl_destroy(cfl_detector *detector) { delete detector; }
 
 namespace {
 
-int detect(cfl_detector *d, const uint8_t *pixels, int channels, int width, int height, int stride,
-           double scale, double threshold, cfl_face *out, int max_faces) {
-    if (!d || !pixels || width <= 0 || height <= 0 || stride < width * channels || !(scale > 0 && scale <= 1)) return -1;
+int detect(cfl_detector *d, const uint8_t *pixels, int channels, int width, int height, int stride, int rx, int ry,
+           int rw, int rh, double scale, double threshold, cfl_face *out, int max_faces) {
+    if (!d || !pixels || width <= 0 || height <= 0 || stride < width * channels || !(scale > 0 && scale <= 4)) return -1;
+    rx = std::max(0, rx); ry = std::max(0, ry);
+    rw = std::min(width - rx, rw); rh = std::min(height - ry, rh);
+    if (rw <= 0 || rh <= 0) return -1;
     try {
-        shrink_to_grey(pixels, channels, stride, 0, 0, width, height, scale, d->grey);
+        shrink_to_grey(pixels, channels, stride, rx, ry, rw, rh, scale, d->grey);
         std::vector<dlib::rect_detection> found;
         d->detector(d->grey, found, threshold);
         std::sort(found.begin(), found.end(),
                   [](const dlib::rect_detection &a, const dlib::rect_detection &b) {
                       return a.detection_confidence > b.detection_confidence;
                   });
-        const double sx = (double)width / d->grey.nc(), sy = (double)height / d->grey.nr();
+        const double sx = (double)rw / d->grey.nc(), sy = (double)rh / d->grey.nr();
         int n = 0;
         for (const auto &f : found) {
             if (f.detection_confidence < threshold) continue;
             if (n < max_faces && out) {
-                const long l = std::lround(f.rect.left() * sx), t = std::lround(f.rect.top() * sy);
-                const long r = std::lround((f.rect.right() + 1) * sx), b = std::lround((f.rect.bottom() + 1) * sy);
+                const long l = rx + std::lround(f.rect.left() * sx), t = ry + std::lround(f.rect.top() * sy);
+                const long r = rx + std::lround((f.rect.right() + 1) * sx), b = ry + std::lround((f.rect.bottom() + 1) * sy);
                 // Boxes may hang over the edge of the frame; clip to the image.
                 const long cl = std::max(0L, l), ct = std::max(0L, t);
                 const long cr = std::min((long)width, r), cb = std::min((long)height, b);
@@ -138,12 +162,19 @@ int landmarks(cfl_detector *d, const uint8_t *pixels, int channels, int width, i
 
 extern "C" int cfl_detect(cfl_detector *d, const uint8_t *rgb, int width, int height, int stride,
                           double scale, double threshold, cfl_face *out, int max_faces) {
-    return detect(d, rgb, 3, width, height, stride, scale, threshold, out, max_faces);
+    return detect(d, rgb, 3, width, height, stride, 0, 0, width, height, scale, threshold, out, max_faces);
 }
 
 extern "C" int cfl_detect_grey(cfl_detector *d, const uint8_t *grey, int width, int height, int stride,
                                double scale, double threshold, cfl_face *out, int max_faces) {
-    return detect(d, grey, 1, width, height, stride, scale, threshold, out, max_faces);
+    return detect(d, grey, 1, width, height, stride, 0, 0, width, height, scale, threshold, out, max_faces);
+}
+
+extern "C" int cfl_detect_region_grey(cfl_detector *d, const uint8_t *grey, int width, int height, int stride,
+                                      int x, int y, int region_width, int region_height, double scale,
+                                      double threshold, cfl_face *out, int max_faces) {
+    return detect(d, grey, 1, width, height, stride, x, y, region_width, region_height, scale, threshold, out,
+                  max_faces);
 }
 
 extern "C" int cfl_landmarks(cfl_detector *d, const uint8_t *rgb, int width, int height, int stride,

@@ -55,6 +55,23 @@ public final class FaceDetector: @unchecked Sendable {
         }
     }
 
+    /// Faces in one region of a yuv420p frame (searched on its Y plane), resized by `scale`
+    /// (up to 4: above 1 enlarges, for faces smaller than the detector's window). Boxes are
+    /// in the frame's pixels.
+    public func detect(yuv420p frame: UnsafeRawBufferPointer, width: Int, height: Int, region: FaceSample,
+                       scale: Double, threshold: Double, maxFaces: Int = 8) -> [DetectedFace] {
+        guard let base = frame.baseAddress?.assumingMemoryBound(to: UInt8.self),
+              frame.count >= RawPixelFormat.yuv420p.frameBytes(width: width, height: height) else { return [] }
+        var out = [cfl_face](repeating: cfl_face(), count: maxFaces)
+        lock.lock(); defer { lock.unlock() }
+        let n = cfl_detect_region_grey(handle, base, Int32(width), Int32(height), Int32(width), Int32(region.x), Int32(region.y),
+                                       Int32(region.width), Int32(region.height), scale, threshold, &out, Int32(maxFaces))
+        guard n > 0 else { return [] }
+        return out.prefix(min(Int(n), maxFaces)).map {
+            DetectedFace(x: Int($0.x), y: Int($0.y), width: Int($0.width), height: Int($0.height), score: $0.score)
+        }
+    }
+
     /// Faces in a packed RGB24 frame (see `detect(frame:...)`).
     public func detect(rgb: UnsafeRawBufferPointer, width: Int, height: Int, scale: Double,
                        threshold: Double, maxFaces: Int = 32) -> [DetectedFace] {

@@ -57,8 +57,7 @@ public actor FaceIdentifier {
         }
         guard !result.tracks.isEmpty else {
             let name = (videoPath as NSString).lastPathComponent
-            let smallest = Int(80 / options.detectionScale(width: video.width, height: video.height))
-            throw EngineError.noFace("no face found in \(name): no frontal face of at least ~\(smallest) px seen in \(options.minSamples) or more searched frames")
+            throw EngineError.noFace("no face found in \(name): no face of at least ~\(options.smallestFace) px seen in \(options.minSamples) or more searched frames")
         }
         do {
             try FileManager.default.createDirectory(at: cropsDirectory, withIntermediateDirectories: true)
@@ -77,43 +76,44 @@ public actor FaceIdentifier {
         var width: Int, height: Int, pixels: [UInt8]
     }
 
-    /// The blocking part: one pass over the frames. Every `step`-th frame is searched;
-    /// the frames in between are kept until the next searched frame and searched only
-    /// where a face appeared or disappeared, to find the exact frame it did.
+    /// The blocking part: one pass over the frames. Every `step`-th frame is searched: the
+    /// whole frame (finely every `fineSearchSeconds`, coarsely otherwise) and around every
+    /// face being tracked. The frames since the last fine search are kept: a new face is
+    /// followed back through them to the frame it appeared in, and a face gone is followed
+    /// forward through the frames since the last search to the frame it left.
     private static func track(reader: FrameReader, detector: FaceDetector, fps: Double, durationMs: Int,
                               options: FaceTrackingOptions) throws -> (tracks: [FaceTrack], crops: [Crop]) {
         let width = reader.width, height = reader.height
-        let scale = options.detectionScale(width: width, height: height)
+        let search = FaceSearch(detector: detector, width: width, height: height, options: options)
         let step = max(1, Int((fps / options.detectionsPerSecond).rounded()))
+        let fineEvery = max(1, Int((options.fineSearchSeconds * fps / Double(step)).rounded()))
         func time(_ frame: Int) -> Int { Int((Double(frame) * 1000 / fps).rounded()) }
-        func detect(_ pixels: [UInt8]) -> [DetectedFace] {
-            // yuv420p frames: the search runs on the Y plane, no colour conversion anywhere.
-            pixels.withUnsafeBytes {
-                detector.detect(frame: $0, width: width, height: height, pixelFormat: .yuv420p,
-                                scale: scale, threshold: options.threshold)
-            }
-        }
         func sample(_ face: DetectedFace, _ frame: Int) -> FaceSample {
             FaceSample(timeMs: time(frame), x: face.x, y: face.y, width: face.width, height: face.height)
         }
 
         var tracker = FaceTracker(options: options, frameMs: Int((1000 / fps).rounded()))
         var best: [Int: (score: Double, crop: Crop)] = [:]
-        var between: [(frame: Int, pixels: [UInt8])] = []
+        var history: [(frame: Int, pixels: [UInt8])] = []  // since the last fine search, oldest first
         var spare: [[UInt8]] = []
-        var found: [Int: [DetectedFace]] = [:]  // detections in `between`, by frame
-        var seenLast: Set<Int> = []             // tracks seen in the previous searched frame
+        var seenLast: Set<Int> = []  // tracks seen in the previous searched frame
+        var lastSearched = -1
         var pixels: [UInt8] = []
         var frame = -1
 
-        // Follows a face through the kept frames while it stays in place.
-        func follow(_ id: Int, from box: FaceSample, through frames: [(frame: Int, pixels: [UInt8])]) {
-            var box = box
+        // Follows a face frame by frame while it is found near where it was; one frame's
+        // miss (a blink of the detector) does not end it.
+        func follow<Frames: Sequence>(_ id: Int, from box: FaceSample, through frames: Frames)
+            where Frames.Element == (frame: Int, pixels: [UInt8]) {
+            var box = box, misses = 0
             for (index, kept) in frames {
-                if found[index] == nil { found[index] = detect(kept) }
-                let overlaps = found[index]!.map { (face: $0, iou: FaceTracker.iou($0, box)) }.filter { $0.iou >= options.minIoU }
-                guard let hit = overlaps.max(by: { $0.iou < $1.iou }) else { return }
-                box = sample(hit.face, index)
+                guard let hit = search.follow(box, in: kept) else {
+                    misses += 1
+                    if misses > 1 { return }
+                    continue
+                }
+                misses = 0
+                box = sample(hit, index)
                 tracker.insert(box, into: id)
             }
         }
@@ -121,21 +121,25 @@ public actor FaceIdentifier {
         while try reader.read(into: &pixels) {
             frame += 1
             if frame % step != 0 {
-                between.append((frame, pixels))
+                history.append((frame, pixels))
                 pixels = spare.popLast() ?? []
                 continue
             }
-            let faces = detect(pixels)
+            let fine = (frame / step) % fineEvery == 0
+            var faces = search.whole(pixels, fine: fine)
+            for track in tracker.active { if let last = track.samples.last { faces += search.around(last, in: pixels) } }
+            faces = FaceSearch.merge(faces, minIoU: options.minIoU)
             let ids = tracker.add(timeMs: time(frame), faces: faces)
             for (face, id) in zip(faces, ids) {
                 if tracker.activeTrack(id)?.samples.count == 1 {
-                    follow(id, from: sample(face, frame), through: between.reversed())
+                    follow(id, from: sample(face, frame), through: history.reversed())
                 }
                 if face.score > (best[id]?.score ?? -.infinity) {
                     best[id] = (face.score, crop(pixels, width: width, height: height, around: face))
                 }
             }
             var seen = Set(ids)
+            let between = history.filter { $0.frame > lastSearched }
             for id in seenLast.subtracting(seen) {
                 guard let last = tracker.activeTrack(id)?.samples.last else { continue }
                 follow(id, from: last, through: between)
@@ -144,12 +148,17 @@ public actor FaceIdentifier {
                 if let lastKept = between.last, tracker.activeTrack(id)?.lastMs == time(lastKept.frame) { seen.insert(id) }
             }
             seenLast = seen
-            spare += between.map(\.pixels)
-            between.removeAll(keepingCapacity: true)
-            found.removeAll(keepingCapacity: true)
+            lastSearched = frame
+            if fine {
+                spare += history.map(\.pixels)
+                history.removeAll(keepingCapacity: true)
+            }
+            history.append((frame, pixels))
+            pixels = spare.popLast() ?? []
         }
         try reader.close()
         // Frames after the last searched one.
+        let between = history.filter { $0.frame > lastSearched }
         for id in seenLast {
             if let last = tracker.activeTrack(id)?.samples.last { follow(id, from: last, through: between) }
         }

@@ -1,18 +1,28 @@
 import Foundation
 
-/// Tuning of face identification. The defaults follow the measurements in build-notes.md.
+/// Tuning of face identification. The defaults follow the measurements in DEVELOPERS.md
+/// ("Face detection"): scripts/bench faces over the make-faces corpus.
 public struct FaceTrackingOptions: Sendable, Equatable {
-    /// HOG score a detection needs; real faces score 0.8-1.6, false ones under 0.1.
+    /// HOG score a detection needs; real faces score 0.5-1.6, false ones under 0.3.
     public var threshold: Double = 0.3
-    /// Frames are shrunk to at most this many pixels before detection (640x360: 720p is
-    /// halved, 1080p divided by 3). HOG finds faces of ~80 px and up at that size, so the
-    /// smallest face found in 720p is ~160 px. Detection time grows with this area.
+    /// The searched frames in between fine searches are shrunk to at most this many pixels
+    /// (640x360: 720p is halved, 1080p divided by 3): cheap, and it finds every face of
+    /// ~80 px / scale (~160 px in 720p) as soon as it appears.
     public var detectionPixels: Int = 640 * 360
+    /// The smallest face (box height, px) identify must find at any resolution. The fine
+    /// search runs on the frame at a scale where HOG's ~70 px window fits such a face.
+    public var smallestFace: Int = 64
+    /// Seconds between fine (full-resolution) searches. A face on screen for 1 s meets at
+    /// least two; found, it is followed back frame by frame to where it appeared.
+    public var fineSearchSeconds: Double = 0.5
 
-    /// The factor frames of this size are shrunk by before detection.
+    /// The factor frames of this size are shrunk by for the cheap search.
     public func detectionScale(width: Int, height: Int) -> Double {
         min(1, (Double(detectionPixels) / Double(max(1, width * height))).squareRoot())
     }
+    /// The factor the fine search resizes whole frames by: HOG finds faces whose box is
+    /// ~73 px and up at the searched size, and a 64 px face at scale 1 scores 0.6-1.4.
+    public var fineScale: Double { max(1, 64 / Double(smallestFace)) }
     /// Frames searched for faces per second (at 25 fps: every 3rd frame). Where a face
     /// appears or disappears between two searched frames, the frames in between are
     /// searched too, so interval ends are frame-exact whatever this rate.

@@ -54,19 +54,31 @@ public struct JournaledClient: Sendable {
     /// so its face_image URLs are moved to the emulator this client talks to.
     func adopt(_ cached: IdentifyFaceResult) async -> IdentifyFaceResult {
         var result = cached
-        if client.configuration.isLocal {
-            let base = client.configuration.baseURL
-            for i in result.faceData.indices {
-                guard var parts = URLComponents(string: result.faceData[i].faceImage),
-                      ["127.0.0.1", "localhost", "::1"].contains(parts.host ?? "") else { continue }
-                parts.scheme = base.scheme
-                parts.host = base.host
-                parts.port = base.port
-                result.faceData[i].faceImage = parts.string ?? result.faceData[i].faceImage
-            }
-        }
+        for i in result.faceData.indices { result.faceData[i].faceImage = current(result.faceData[i].faceImage) }
         await client.adopt(result, videoDurationMs: nil)
         return result
+    }
+
+    /// A recorded task, its result URLs moved to the emulator this client talks to.
+    func current(_ recorded: LipSyncTask) -> LipSyncTask {
+        guard var result = recorded.taskResult else { return recorded }
+        var task = recorded
+        for i in result.videos.indices { result.videos[i].url = current(result.videos[i].url) }
+        task.taskResult = result
+        return task
+    }
+
+    /// A local emulator's `/files/` URL on the emulator this client talks to now. The same
+    /// state folder is served whatever the port (the journal's scope names the folder), so
+    /// a file a previous run's emulator served is served by this one.
+    func current(_ url: String) -> String {
+        guard client.configuration.isLocal, var parts = URLComponents(string: url),
+              ["127.0.0.1", "localhost", "::1"].contains(parts.host ?? ""), parts.path.hasPrefix("/files/") else { return url }
+        let base = client.configuration.baseURL
+        parts.scheme = base.scheme
+        parts.host = base.host
+        parts.port = base.port
+        return parts.string ?? url
     }
 
     // MARK: lip-sync
@@ -78,7 +90,7 @@ public struct JournaledClient: Sendable {
         var attempt = 1
         if let existing {
             if !fresh, existing.status != TaskStatus.failed.rawValue {
-                if let task = existing.task { return (task, .recorded) }
+                if let task = existing.task { return (current(task), .recorded) }
                 // Written, then the process died or the answer was lost: ask by external id.
                 if let found = try await lookUp(externalTaskID: existing.externalTaskID) {
                     try await journal.record(found, fingerprint: fingerprint)
@@ -102,7 +114,7 @@ public struct JournaledClient: Sendable {
             let task = try await client.createLipSync(sent, audio: audio)
             try await journal.record(task, fingerprint: fingerprint)
             return (task, .created)
-        } catch let error as KlingError where derived && error.code == 1201 && error.message.contains("external_task_id") {
+        } catch let error as KlingError where derived && error.isDuplicateExternalID {
             // The id is derived from this request's content, so the task already holding it is
             // this request's task (made by a run whose journal is gone, or on another machine).
             guard let found = try await lookUp(externalTaskID: sent.externalTaskID!) else { throw error }
@@ -124,7 +136,7 @@ public struct JournaledClient: Sendable {
         if error.field == "external_task_id" || error.message.contains("external_task_id") { return false }
         return switch error.kind {
         case .validation: true
-        case .api: !RetryPolicy.isRetryable(error) || error.code == 1302 || error.code == 1303
+        case .api: !RetryPolicy.isRetryable(error) || error.klingCode?.refusedBeforeCreating == true
         default: false
         }
     }
@@ -132,7 +144,7 @@ public struct JournaledClient: Sendable {
     func lookUp(externalTaskID: String) async throws -> LipSyncTask? {
         do {
             return try await client.task(id: externalTaskID)
-        } catch where error.code == 1203 {
+        } catch where error.klingCode == .notFound {
             return nil
         }
     }
@@ -141,6 +153,7 @@ public struct JournaledClient: Sendable {
     public func wait(taskID: String, timeout: Duration = .seconds(1800), firstPoll: Duration = .seconds(1),
                      onStatus: (@Sendable (LipSyncTask) async -> Void)? = nil) async throws -> LipSyncTask {
         if !fresh, let entry = try await journal.entry(taskID: taskID), let task = entry.task, task.taskStatus == .succeed {
+            let task = current(task)
             await onStatus?(task)
             return task
         }
@@ -172,7 +185,7 @@ public struct JournaledClient: Sendable {
            entry.downloadedPath == absolute, FileManager.default.fileExists(atPath: absolute) {
             return (try? FileManager.default.attributesOfItem(atPath: absolute)[.size] as? NSNumber)?.int64Value ?? 0
         }
-        let bytes = try await client.download(url, to: absolute)
+        let bytes = try await client.download(current(url), to: absolute)
         if let taskID { try await journal.recordDownload(taskID: taskID, path: absolute) }
         return bytes
     }

@@ -30,7 +30,8 @@ public struct MediaInfo: Sendable, Codable, Equatable {
 }
 
 public enum MediaProbe {
-    /// Probes a local path or an http(s) URL.
+    /// Probes a local path or an http(s) URL. A local file whose content was probed before
+    /// answers from `ProbeCache` without running ffprobe.
     public static func probe(_ pathOrURL: String) async throws -> MediaInfo {
         let isURL = pathOrURL.hasPrefix("http://") || pathOrURL.hasPrefix("https://")
         if !isURL {
@@ -42,6 +43,11 @@ public enum MediaProbe {
                 throw MediaError.unreadable(path: pathOrURL, detail: "permission denied")
             }
         }
+        if isURL { return try await probeUncached(pathOrURL) }
+        return try await ProbeCache.shared.info(for: pathOrURL) { try await probeUncached(pathOrURL) }
+    }
+
+    static func probeUncached(_ pathOrURL: String) async throws -> MediaInfo {
         let output = try await ProcessRunner.run("ffprobe", [
             "-v", "error", "-print_format", "json", "-show_format", "-show_streams", pathOrURL,
         ])

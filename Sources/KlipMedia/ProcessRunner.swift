@@ -1,4 +1,10 @@
 import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
 /// The output of a finished subprocess.
 public struct ProcessOutput: Sendable {
@@ -7,9 +13,11 @@ public struct ProcessOutput: Sendable {
     public var stderr: String
 }
 
-/// Runs a tool to completion without blocking the cooperative pool.
-/// Both pipes are drained on their own threads so a chatty tool cannot deadlock;
-/// Swift task cancellation terminates the process.
+/// Runs a tool to completion on `swift-subprocess`: its pipes are read through epoll and its
+/// exit is seen by one monitor thread, so no thread of the cooperative pool or of GCD is
+/// parked waiting, and every pipe is closed when the call returns (the old Foundation
+/// `Process` path leaked two fds per call). Media tools (`ffmpeg`, `ffprobe`) queue on
+/// `MediaToolLimiter.shared`. Swift task cancellation ends the process (SIGKILL).
 public enum ProcessRunner {
     /// Resolves a tool name on PATH (or returns an absolute path unchanged).
     public static func locate(_ tool: String) -> String? {
@@ -22,62 +30,46 @@ public enum ProcessRunner {
         return nil
     }
 
+    /// The tools that count against `MediaToolLimiter`; anything else (the klip binary run by
+    /// tests) may be long-lived and must not hold a media slot.
+    static func isMediaTool(_ tool: String) -> Bool {
+        ["ffmpeg", "ffprobe"].contains((tool as NSString).lastPathComponent)
+    }
+
     /// Runs `tool` with `arguments`; `stderrLimit` keeps only the tail of stderr.
     public static func run(_ tool: String, _ arguments: [String], stdin: Data? = nil,
                            environment: [String: String]? = nil, currentDirectory: String? = nil,
                            stderrLimit: Int = 4000) async throws -> ProcessOutput {
         guard let executable = locate(tool) else { throw MediaError.toolMissing(tool) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ProcessOutput, any Error>) in
-                let group = DispatchGroup()
-                let collected = OutputBox()
-                process.terminationHandler = { _ in
-                    group.notify(queue: .global()) {
-                        let (o, e) = collected.values
-                        var errText = String(decoding: e, as: UTF8.self)
-                        if errText.count > stderrLimit { errText = String(errText.suffix(stderrLimit)) }
-                        continuation.resume(returning: ProcessOutput(
-                            status: process.terminationStatus, stdout: o,
-                            stderr: errText.trimmingCharacters(in: .whitespacesAndNewlines)))
-                    }
-                }
-                group.enter(); group.enter()
-                DispatchQueue.global().async {
-                    collected.setOut(out.fileHandleForReading.readDataToEndOfFile()); group.leave()
-                }
-                DispatchQueue.global().async {
-                    collected.setErr(err.fileHandleForReading.readDataToEndOfFile()); group.leave()
-                }
-                do {
-                    try process.run()
-                } catch {
-                    process.terminationHandler = nil
-                    try? out.fileHandleForWriting.close()
-                    try? err.fileHandleForWriting.close()
-                    continuation.resume(throwing: MediaError.toolFailed(tool: tool, status: -1, stderr: "\(error)"))
-                    return
-                }
-                if let stdin {
-                    DispatchQueue.global().async {
-                        try? input.fileHandleForWriting.write(contentsOf: stdin)
-                        try? input.fileHandleForWriting.close()
-                    }
-                }
-            }
-        } onCancel: {
-            if process.isRunning { process.terminate() }
+        var env = Environment.inherit
+        if let environment {
+            env = .custom(Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) }))
         }
+        let configuration = Configuration(executable: .path(FilePath(executable)), arguments: Arguments(arguments), environment: env,
+                                          workingDirectory: currentDirectory.map { FilePath($0) })
+        let body: @Sendable () async throws -> ProcessOutput = {
+            do {
+                if let stdin { return try await collect(configuration, input: .data(stdin), stderrLimit: stderrLimit) }
+                return try await collect(configuration, input: .none, stderrLimit: stderrLimit)
+            } catch let error as SubprocessError {
+                throw MediaError.toolFailed(tool: tool, status: -1, stderr: "\(error)")
+            }
+        }
+        return isMediaTool(tool) ? try await MediaToolLimiter.shared.run(body) : try await body()
+    }
+
+    private static func collect<Input: InputProtocol>(_ configuration: Configuration, input: Input,
+                                                      stderrLimit: Int) async throws -> ProcessOutput {
+        let result = try await Subprocess.run(configuration, input: input, output: .sequence, error: .sequence) { execution in
+            async let err = StreamTail.read(execution.standardError, keep: stderrLimit)
+            var out = Data()
+            for try await chunk in execution.standardOutput {
+                chunk.withUnsafeBytes { out.append(contentsOf: $0) }
+            }
+            return (out, try await err)
+        }
+        let (stdout, stderr) = result.closureResult
+        return ProcessOutput(status: result.terminationStatus.code, stdout: stdout, stderr: stderr)
     }
 
     /// Runs a tool and throws `MediaError.toolFailed` on a non-zero exit.
@@ -91,10 +83,26 @@ public enum ProcessRunner {
     }
 }
 
-private final class OutputBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var out = Data(), err = Data()
-    func setOut(_ d: Data) { lock.lock(); out = d; lock.unlock() }
-    func setErr(_ d: Data) { lock.lock(); err = d; lock.unlock() }
-    var values: (Data, Data) { lock.lock(); defer { lock.unlock() }; return (out, err) }
+extension TerminationStatus {
+    /// The exit status, or 128 + the signal for a killed tool (as a shell reports it).
+    var code: Int32 {
+        switch self {
+        case let .exited(code): code
+        case let .signaled(signal): 128 + signal
+        }
+    }
+}
+
+/// The last bytes of a stream, as text: a chatty tool's stderr costs bounded memory.
+enum StreamTail {
+    static func read(_ stream: SubprocessOutputSequence, keep limit: Int) async throws -> String {
+        var data = Data()
+        for try await chunk in stream {
+            chunk.withUnsafeBytes { data.append(contentsOf: $0) }
+            if data.count > 2 * limit { data = Data(data.suffix(limit)) }
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        if text.count > limit { text = String(text.suffix(limit)) }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }

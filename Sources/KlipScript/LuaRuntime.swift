@@ -204,26 +204,26 @@ final class LuaRuntime {
         current = nil
         switch status {
         case KLIP_THREAD_WAITING:
-            t.state = .waiting
+            // The binding that yielded started work or a join: the thread waits on its token.
+            precondition(t.state.token != nil, "coroutine \(t.id) yielded to the host without work to wait for")
         case KLIP_THREAD_DONE:
-            t.state = .done
-            t.resultRef = ref
+            t.become(.done(results: ref))
             finished(t)
         default:
-            t.state = .failed
-            t.resultRef = ref
-            t.report = lastError
-            let kill = klip_kill_reason(L)
-            if kill != 0 {
-                if kill == 1 { interrupted() } else if kill == 4 { fail(status: exitStatus, message: nil) } else {
-                    fail(status: 1, message: "klip: " + (t.report ?? "CPU limit exceeded"))
+            let report = lastError
+            t.become(.failed(error: ref, report: report))
+            if let kill = KillReason(klip_kill_reason(L)) {
+                switch kill {
+                case .interrupted: interrupted()
+                case .exit: fail(status: exitStatus, message: nil)
+                case .cpuLimit: fail(status: 1, message: "klip: " + report)
                 }
                 return
             }
             klip_reset_thread(L, t.co) // its pending <close> handlers run now
             finished(t)
             if t.isMain {
-                fail(status: 1, message: "klip: " + (t.report ?? "error"))
+                fail(status: 1, message: "klip: " + report)
             } else if t.joiners.isEmpty && !t.observed {
                 unobserved.append(t)
             }
@@ -232,13 +232,11 @@ final class LuaRuntime {
 
 
     private func finished(_ t: LuaThread) {
-        if let token = t.pendingToken { inFlight.removeValue(forKey: token)?.cancel() }
-        t.pendingToken = nil
-        if t.isMain, t.state == .done { mainResults = encodedValues(ofRef: t.resultRef) }
+        if t.isMain, case let .done(results) = t.state { mainResults = encodedValues(ofRef: results) }
         let joiners = t.joiners
         t.joiners = []
-        for (j, token) in joiners where j.pendingToken == token && j.state == .waiting {
-            j.pendingToken = nil
+        for (j, token) in joiners where j.state.token == token {
+            j.wake()
             t.observed = true
             ready.append((j, joinAnswer(t)))
         }
@@ -252,13 +250,13 @@ final class LuaRuntime {
         var out: [UInt8] = []
         LuaCodec.encode(.bool(true), into: &out) // the binding's own success
         switch t.state {
-        case .done:
+        case let .done(results):
             LuaCodec.encode(.bool(true), into: &out)
-            LuaCodec.encode(.ref(t.resultRef), into: &out)
-        case .failed:
+            LuaCodec.encode(.ref(results), into: &out)
+        case let .failed(error, _):
             LuaCodec.encode(.bool(false), into: &out)
-            LuaCodec.encode(.ref(t.resultRef), into: &out)
-        default:
+            LuaCodec.encode(.ref(error), into: &out)
+        case .ready, .waiting, .cancelled:
             LuaCodec.encode(.bool(false), into: &out)
             ScriptError.cancelled("the spawned function was cancelled").encode(into: &out)
         }
@@ -276,8 +274,8 @@ final class LuaRuntime {
         switch event {
         case let .completed(id, token, outcome):
             inFlight[token] = nil
-            guard let t = threads[id], t.pendingToken == token, t.state == .waiting else { return }
-            t.pendingToken = nil
+            guard let t = threads[id], t.state.token == token else { return }
+            t.wake()
             ready.append((t, outcome.resumeBytes))
         case let .callback(function, argument):
             startCallback(function: function, argument: argument)
@@ -297,7 +295,7 @@ final class LuaRuntime {
     func start(_ work: @escaping @Sendable () async -> Outcome, for t: LuaThread) {
         let token = nextToken
         nextToken += 1
-        t.pendingToken = token
+        t.become(.waiting(token: token))
         let sink = self.sink
         let id = t.id
         inFlight[token] = Task {
@@ -336,9 +334,12 @@ final class LuaRuntime {
         for (_, task) in inFlight { task.cancel() }
         inFlight.removeAll()
         klip_disarm(L)
-        for t in threads.values.sorted(by: { $0.id < $1.id }) where t.isLive || t.state == .failed {
-            if t.isLive { t.state = .cancelled }
-            t.pendingToken = nil
+        for t in threads.values.sorted(by: { $0.id < $1.id }) {
+            if t.isLive {
+                t.become(.cancelled)
+            } else if case .failed = t.state {} else {
+                continue
+            }
             klip_reset_thread(L, t.co)
         }
         ready.removeAll()
@@ -347,7 +348,9 @@ final class LuaRuntime {
 
     /// Errors of spawned functions nobody waited for.
     var unobservedReports: [String] {
-        unobserved.filter { !$0.observed }.compactMap(\.report)
+        unobserved.filter { !$0.observed }.compactMap { t in
+            if case let .failed(_, report) = t.state { report } else { nil }
+        }
     }
 
     // MARK: callbacks from C
@@ -368,16 +371,16 @@ final class LuaRuntime {
             _ = output(bytes)
             return KLIP_RAISE
         case let .wait(work):
-            guard let t = current else { return raise(ScriptError(kind: "error", message: "\(bindings[binding].name) must run in a coroutine of the script")) }
+            guard let t = current else { return raise(ScriptError(kind: .error, message: "\(bindings[binding].name) must run in a coroutine of the script")) }
             start(work, for: t)
             return KLIP_YIELD
         case let .join(target):
-            guard let t = current else { return raise(ScriptError(kind: "error", message: "wait must run in a coroutine of the script")) }
-            if target === t { return raise(ScriptError(kind: "error", message: "a coroutine cannot wait for itself")) }
+            guard let t = current else { return raise(ScriptError(kind: .error, message: "wait must run in a coroutine of the script")) }
+            if target === t { return raise(ScriptError(kind: .error, message: "a coroutine cannot wait for itself")) }
             target.observed = true
             let token = nextToken
             nextToken += 1
-            t.pendingToken = token
+            t.become(.waiting(token: token))
             target.joiners.append((t, token))
             return KLIP_YIELD
         }
@@ -403,8 +406,8 @@ final class LuaRuntime {
     func joinResult(_ t: LuaThread) -> BindingResult {
         t.observed = true
         switch t.state {
-        case .done: return .values([.bool(true), .ref(t.resultRef)])
-        case .failed: return .values([.bool(false), .ref(t.resultRef)])
+        case let .done(results): return .values([.bool(true), .ref(results)])
+        case let .failed(error, _): return .values([.bool(false), .ref(error)])
         case .cancelled:
             var out: [UInt8] = []
             LuaCodec.encode(.bool(false), into: &out)
@@ -423,11 +426,27 @@ final class LuaRuntime {
 
     fileprivate func cancel(_ t: LuaThread) {
         guard t.isLive, t !== current else { return }
-        if let token = t.pendingToken { inFlight.removeValue(forKey: token)?.cancel() }
-        t.pendingToken = nil
-        t.state = .cancelled
+        if let token = t.state.token { inFlight.removeValue(forKey: token)?.cancel() }
+        t.become(.cancelled)
         klip_reset_thread(L, t.co)
         finished(t)
+    }
+}
+
+/// Why the hook stopped the Lua code (mirrors `klip_kill` in CLuaGlue.h).
+enum KillReason {
+    case interrupted
+    case cpuLimit
+    case exit
+
+    /// nil: nothing was killed (or only disarmed after a kill: never reported as a reason).
+    init?(_ raw: klip_kill) {
+        switch raw {
+        case KLIP_KILL_INTERRUPT: self = .interrupted
+        case KLIP_KILL_CPU_LIMIT: self = .cpuLimit
+        case KLIP_KILL_EXIT: self = .exit
+        default: return nil
+        }
     }
 }
 

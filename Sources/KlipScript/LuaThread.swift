@@ -3,7 +3,35 @@ import CLuaGlue
 /// One coroutine the scheduler runs: the main chunk or a `kling.spawn`ed function.
 /// A spawn handle (userdata) holds a retain on it; its `__gc` lets go.
 final class LuaThread {
-    enum State { case ready, waiting, done, failed, cancelled }
+    /// A coroutine's life. Only `ready` and `waiting` can change; each case carries what
+    /// is true of it, so a result without an end or a token without a wait cannot exist.
+    enum State {
+        case ready
+        /// Suspended on Swift work or a join; a completion with another token is stale.
+        case waiting(token: Int)
+        /// Returned: its results packed in a table (registry reference).
+        case done(results: Int32)
+        /// Raised: the error object (registry reference) and its report with traceback.
+        case failed(error: Int32, report: String)
+        case cancelled
+
+        var isLive: Bool {
+            switch self {
+            case .ready, .waiting: true
+            case .done, .failed, .cancelled: false
+            }
+        }
+
+        var token: Int? { if case let .waiting(token) = self { token } else { nil } }
+
+        /// The registry reference the thread holds for its outcome (0: none).
+        var outcomeRef: Int32 {
+            switch self {
+            case let .done(ref), let .failed(ref, _): ref
+            case .ready, .waiting, .cancelled: 0
+            }
+        }
+    }
 
     let id: Int
     let co: OpaquePointer
@@ -12,12 +40,7 @@ final class LuaThread {
     var threadRef: Int32
     /// Arguments already on the coroutine's stack for its first resume.
     var preloaded: Int32
-    var state: State = .ready
-    /// The work or join this thread is suspended on; a completion with another token is stale.
-    var pendingToken: Int?
-    /// Packed results (done) or the error object (failed).
-    var resultRef: Int32 = 0
-    var report: String?
+    private(set) var state: State = .ready
     /// Threads suspended in `wait(handle)` on this one, with their tokens.
     var joiners: [(LuaThread, Int)] = []
     /// Someone waited on this thread (so its error was seen).
@@ -33,11 +56,23 @@ final class LuaThread {
         self.stateBox = state
     }
 
-    var isLive: Bool { state == .ready || state == .waiting }
+    var isLive: Bool { state.isLive }
+
+    /// Moves to `next`; an ended thread never changes again (that would be a scheduler bug).
+    func become(_ next: State) {
+        precondition(state.isLive, "coroutine \(id) ended as \(state) and cannot become \(next)")
+        state = next
+    }
+
+    /// A waiting thread whose work ended (or was dropped): runnable again.
+    func wake() {
+        guard case .waiting = state else { return }
+        state = .ready
+    }
 
     deinit {
         stateBox.unref(threadRef)
-        stateBox.unref(resultRef)
+        stateBox.unref(state.outcomeRef)
     }
 }
 

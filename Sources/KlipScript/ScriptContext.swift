@@ -33,7 +33,7 @@ extension ScriptContext {
     /// when the backend keeps one.
     func service() async throws -> any LipSyncService {
         guard let backend else {
-            throw ScriptError(kind: "network", message: "no API backend is configured for this run")
+            throw ScriptError(kind: .network, message: "no API backend is configured for this run")
         }
         let fresh = self.fresh
         return try await services.value {
@@ -90,7 +90,7 @@ struct PathPolicy: Sendable {
         for root in roots where resolved == root || resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") {
             return local
         }
-        throw ScriptError(kind: "validation",
+        throw ScriptError(kind: .validation,
                           message: "\(path) is outside the folders this sandboxed script may use (its own folder and --allow-dir folders)",
                           field: field)
     }

@@ -1,14 +1,28 @@
 /// The error table a binding raises: `kind`, `field`, `code`, `message`, `request_id`,
 /// `task_id`, with the `klip.error` metatable (its `__tostring` is one readable line).
 public struct ScriptError: Error, Sendable, Equatable {
-    public var kind: String
+    /// What went wrong, as scripts branch on it (`err.kind == "validation"`): the API's
+    /// kinds (`KlingError.Kind`) and `error`, a misuse of the host itself.
+    public enum Kind: String, Sendable {
+        /// A wrong argument or a rule broken before anything was sent; `field` names it.
+        case validation
+        case api
+        case network
+        case timeout
+        case failed
+        case cancelled
+        /// The host cannot do this here (a waiting binding outside a coroutine, say).
+        case error
+    }
+
+    public var kind: Kind
     public var message: String
     public var field: String?
     public var code: Int?
     public var requestID: String?
     public var taskID: String?
 
-    public init(kind: String, message: String, field: String? = nil, code: Int? = nil,
+    public init(kind: Kind, message: String, field: String? = nil, code: Int? = nil,
                 requestID: String? = nil, taskID: String? = nil) {
         self.kind = kind
         self.message = message
@@ -20,16 +34,16 @@ public struct ScriptError: Error, Sendable, Equatable {
 
     /// A wrong argument to a binding: a validation error naming the argument.
     static func argument(_ field: String, _ message: String) -> ScriptError {
-        ScriptError(kind: "validation", message: message, field: field)
+        ScriptError(kind: .validation, message: message, field: field)
     }
 
     static func cancelled(_ message: String) -> ScriptError {
-        ScriptError(kind: "cancelled", message: message)
+        ScriptError(kind: .cancelled, message: message)
     }
 
     var table: LuaValue {
         .record([
-            ("kind", .string(kind)),
+            ("kind", .string(kind.rawValue)),
             ("message", .string(message)),
             ("field", field.map { .string($0) } ?? .nil),
             ("code", code.map { .int(Int64($0)) } ?? .nil),

@@ -9,7 +9,7 @@ extension Backend {
             return result
         } catch {
             await shutdown()
-            throw error
+            throw explained(error)
         }
     }
 }

@@ -174,7 +174,9 @@ actor Backend {
         config.host = "127.0.0.1"
         config.port = 0
         let cwd = FileManager.default.currentDirectoryPath
-        config.mediaRoots = options.mediaRoot.isEmpty ? [cwd] : options.mediaRoot.map {
+        // A file the user names on the command line is theirs to use: every file is readable
+        // unless --media-root narrows it.
+        config.mediaRoots = options.mediaRoot.isEmpty ? ["/"] : options.mediaRoot.map {
             URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: cwd)).standardizedFileURL.path
         }
         return config
@@ -184,6 +186,8 @@ actor Backend {
         let env = ProcessInfo.processInfo.environment
         if let dir = env["KLIP_STATE_DIR"], !dir.isEmpty { return dir }
         if let xdg = env["XDG_STATE_HOME"], !xdg.isEmpty { return xdg + "/klip" }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state/klip").path
+        // $HOME first, as every shell tool does; the password database only without it.
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/state/klip").path
     }
 }

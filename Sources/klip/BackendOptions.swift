@@ -10,7 +10,7 @@ struct BackendOptions: ParsableArguments {
     @Option(name: .long, help: "Path prefix: /kling/v1 for a gateway, /v1 for Kling's own API (default: KLING_PREFIX or chosen by host).")
     var prefix: String?
 
-    @Option(name: .long, help: "Embedded emulator only: a directory local videos and audio may come from (repeatable; default: the working directory).")
+    @Option(name: .long, help: "Embedded emulator only: a directory local videos and audio may come from (repeatable; default: any file you name; klip run --sandbox: the script's folders).")
     var mediaRoot: [String] = []
 
     @Option(name: .long, help: "Where the embedded emulator and the journal keep their databases and files (default: KLIP_STATE_DIR or ~/.local/state/klip).")

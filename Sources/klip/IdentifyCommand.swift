@@ -23,7 +23,7 @@ struct IdentifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let backend = try backend.makeBackend()
-        let result = try await backend.run { client in
+        let found = try await backend.run { client in
             let result = if let videoID { try await client.identifyFace(IdentifyFaceRequest(videoID: videoID)) }
                          else { try await client.identifyFace(video: video) }
             if let sheet {
@@ -32,6 +32,7 @@ struct IdentifyCommand: AsyncParsableCommand {
             }
             return result
         }
+        let result = backend.presented(found)
         if json { return try Output.json(result) }
         print("session  \(result.sessionID)")
         if result.faceData.isEmpty {

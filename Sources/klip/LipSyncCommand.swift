@@ -61,7 +61,7 @@ struct LipSyncCommand: AsyncParsableCommand {
             let done = try await WaitCommand.waitAndDownload(client, taskID: task.taskID, timeout: timeout, out: out)
             return (task, done)
         }
-        let shown = finished ?? created
+        let shown = backend.presented(finished ?? created)
         if json { return try Output.json(shown) }
         Output.describe(shown)
     }

@@ -47,6 +47,12 @@ struct RunCommand: AsyncParsableCommand {
         if code == nil && scriptAndArguments.isEmpty {
             throw ValidationError("give a SCRIPT to run, or -e CODE")
         }
+        // Everything after SCRIPT is the script's, so an option klip does not know arrives
+        // here as the script's name: answer it as the option it was meant to be.
+        if code == nil, let first = scriptAndArguments.first {
+            if first == "--help" || first == "-h" || first == "-help" { throw CleanExit.helpRequest(self) }
+            if first.hasPrefix("-"), first != "-" { throw ValidationError(OptionSuggestion.unknown(first, in: Self.self)) }
+        }
         if let memoryLimit, ScriptOptions.parseSize(memoryLimit) == nil {
             throw ValidationError("--memory-limit: '\(memoryLimit)' is not a size (bytes, or a number with K, M or G)")
         }
@@ -73,16 +79,12 @@ struct RunCommand: AsyncParsableCommand {
             source: source, arguments: arguments, sandbox: sandbox, allowedDirectories: allowDirs,
             memoryLimit: memoryLimit.flatMap(ScriptOptions.parseSize), cpuLimit: cpuLimit, fresh: fresh
         )
-        // Resolved now, started only when the first binding needs the API. The embedded
-        // emulator may read media from the working directory, the script's folder and the
-        // allowed folders unless --media-root says otherwise.
+        // Resolved now, started only when the first binding needs the API. Without
+        // --sandbox the script may read any file anyway, so the embedded emulator reads
+        // every file the script names; a sandboxed script's emulator keeps to its folders.
         var backendOptions = backendOptions
         if backendOptions.mediaRoot.isEmpty {
-            var roots = [FileManager.default.currentDirectoryPath]
-            if case let .file(path) = source, path != "-" {
-                roots.append(URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path)
-            }
-            backendOptions.mediaRoot = roots + allowDirs
+            backendOptions.mediaRoot = sandbox ? sandboxRoots(source) : ["/"]
         }
         let backend = try backendOptions.makeBackend()
         let runner = ScriptRunner(options: options, backend: noJournal ? UnjournaledBackend(backend: backend) : backend)
@@ -106,6 +108,17 @@ struct RunCommand: AsyncParsableCommand {
         await backend.shutdown()
         // The runner has printed its own report; exit with its status (1, or 130 after Ctrl-C).
         if result.exitStatus != 0 { Foundation.exit(result.exitStatus) }
+    }
+}
+
+extension RunCommand {
+    /// The working directory, the script's folder and the --allow-dir folders.
+    func sandboxRoots(_ source: ScriptOptions.Source) -> [String] {
+        var roots = [FileManager.default.currentDirectoryPath]
+        if case let .file(path) = source, path != "-" {
+            roots.append(URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path)
+        }
+        return roots + allowDirs
     }
 }
 

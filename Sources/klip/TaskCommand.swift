@@ -10,7 +10,8 @@ struct TaskCommand: AsyncParsableCommand {
     @OptionGroup var backend: BackendOptions
 
     func run() async throws {
-        let task = try await backend.makeBackend().run { try await $0.task(id: id) }
+        let backend = try backend.makeBackend()
+        let task = try await backend.presented(backend.run { try await $0.task(id: id) })
         if json { return try Output.json(task) }
         Output.describe(task)
     }

@@ -13,9 +13,10 @@ struct WaitCommand: AsyncParsableCommand {
     @OptionGroup var backend: BackendOptions
 
     func run() async throws {
-        let task = try await backend.makeBackend().run {
+        let backend = try backend.makeBackend()
+        let task = try await backend.presented(backend.run {
             try await Self.waitAndDownload($0, taskID: id, timeout: timeout, out: out)
-        }
+        })
         if json { return try Output.json(task) }
         Output.describe(task)
     }

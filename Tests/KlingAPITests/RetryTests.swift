@@ -8,9 +8,12 @@ import Testing
             n == 1 ? ScriptedServer.error(.tooManyRequests, 1303, "parallel task over resource pack limit")
                    : ScriptedServer.ok(taskJSON("processing"))
         }
-        defer { Task { await server.stop() } }
         let started = ContinuousClock.now
-        let task = try await client(for: server).task(id: "842250903629086785")
+        let task: LipSyncTask
+        do { task = try await client(for: server).task(id: "842250903629086785") } catch {
+            await server.stop()
+            throw error
+        }
         #expect(task.taskStatus == .processing)
         #expect(await server.received.count == 2)
         #expect(ContinuousClock.now - started >= .seconds(1))

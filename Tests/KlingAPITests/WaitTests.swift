@@ -35,13 +35,13 @@ actor StatusLog {
         await server.stop()
     }
 
-    @Test func waitTimesOut() async throws {
+    /// The server answers `processing` forever, so only the timeout ends this wait; a broken
+    /// timeout fails the time limit instead of hanging the suite.
+    @Test(.timeLimit(.minutes(5))) func waitTimesOut() async throws {
         let server = try await ScriptedServer { _, _ in ScriptedServer.ok(taskJSON("processing")) }
-        let started = ContinuousClock.now
         await #expect { try await client(for: server).wait(taskID: "9", timeout: .milliseconds(400), firstPoll: .milliseconds(50)) } throws: {
             ($0 as? KlingError)?.kind == .timeout
         }
-        #expect(ContinuousClock.now - started < .seconds(3))
         await server.stop()
     }
 

@@ -16,6 +16,8 @@ struct CLIRunner {
 
     let stateDir: String
     var environment: [String: String]
+    /// Where the command runs (the repository root unless a test plays a user elsewhere).
+    var directory: String = CLIRunner.root.path
 
     init() throws {
         stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("klip-cli-\(UUID().uuidString)").path
@@ -41,9 +43,11 @@ struct CLIRunner {
     func run(_ arguments: [String], env extra: [String: String] = [:]) async throws -> Result {
         let output = try await ProcessRunner.run(Self.binary, arguments,
                                                  environment: environment.merging(extra) { $1 },
-                                                 currentDirectory: Self.root.path, stderrLimit: 100_000)
+                                                 currentDirectory: directory, stderrLimit: 100_000)
         return Result(status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self), stderr: output.stderr)
     }
 
     static func media(_ name: String) -> String { "media/\(name)" }
+    /// A sample clip by absolute path, for commands run outside the repository.
+    static func absoluteMedia(_ name: String) -> String { root.appendingPathComponent("media/\(name)").path }
 }

@@ -122,7 +122,7 @@ final class ServeProcess: @unchecked Sendable {
     func baseURL() async throws -> String {
         var text = ""
         let handle = errors.fileHandleForReading
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(300)
         while Date() < deadline {
             let chunk = handle.availableData
             if chunk.isEmpty { break }

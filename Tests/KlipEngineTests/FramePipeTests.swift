@@ -41,10 +41,14 @@ struct FramePipeTests {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("cancelled.mp4").path
-        let request = RenderRequest(videoPath: Media.path("one-face.mp4"), audioPath: Media.path("speech.wav"),
+        // A copy of its own, so the ffmpeg that shows the render has started is this one's.
+        let video = dir.appendingPathComponent("render-input.mp4").path
+        try FileManager.default.copyItem(atPath: Media.path("one-face.mp4"), toPath: video)
+        let request = RenderRequest(videoPath: video, audioPath: Media.path("speech.wav"),
                                     soundStartMs: 0, soundEndMs: 3000, insertMs: 0, outputPath: out)
         let task = Task { try await LipSyncRenderer().render(request) }
-        try await Task.sleep(for: .milliseconds(400))
+        let started = await childStarted("ffmpeg", on: video)
+        #expect(started, "no ffmpeg on \(video) was seen: the cancel may have landed before the render")
         task.cancel()
         let result = await task.result
         #expect(throws: CancellationError.self) { try result.get() }
@@ -55,8 +59,12 @@ struct FramePipeTests {
         try await sharedIdentifier.warmUp()
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let task = Task { try await sharedIdentifier.identify(videoPath: Media.path("one-face.mp4"), cropsDirectory: dir) }
-        try await Task.sleep(for: .milliseconds(300))
+        let video = dir.appendingPathComponent("identify-input.mp4").path
+        try FileManager.default.copyItem(atPath: Media.path("one-face.mp4"), toPath: video)
+        let task = Task { try await sharedIdentifier.identify(videoPath: video, cropsDirectory: dir) }
+        // The frame pipe's ffmpeg runs once the probe and the model are done: tracking has begun.
+        let started = await childStarted("ffmpeg", on: video)
+        #expect(started, "no ffmpeg on \(video) was seen: the cancel may have landed before tracking")
         task.cancel()
         let result = await task.result
         #expect(throws: CancellationError.self) { try result.get() }

@@ -16,7 +16,7 @@ struct MouthBench {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let face = try #require(try await sharedIdentifier.identify(videoPath: clip, cropsDirectory: dir).first)
-        let audioMs = try #require(try await MediaProbe.probe(speech).durationMs)
+        let audioMs = try await MediaProbe.probe(speech).durationMs
         // Speech over most of the clip: three inserts would need three renders, so one long
         // clip of the sound, looped by inserting it at 1 s (3.5 s of animated frames).
         let request = RenderRequest(videoPath: clip, audioPath: speech, soundStartMs: 0, soundEndMs: audioMs, insertMs: 1000,

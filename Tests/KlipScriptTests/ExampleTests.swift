@@ -30,51 +30,51 @@ import Testing
     }
 
     @Test func longestAndLargestFace() async throws {
-        let backend = try await EmulatorBackend.start(render: false)
-        defer { Task { await backend.running.stop() } }
-        let out1 = temp("longest.mp4"), out2 = temp("largest.mp4")
-        let r1 = await runExample("longest-face.lua", ["\(media)/partial-face.mp4", "\(media)/speech.wav", out1], backend: backend)
-        #expect(r1.status == 0, "\(r1.message)")
-        #expect(FileManager.default.fileExists(atPath: out1))
-        let r2 = await runExample("largest-face.lua", ["\(media)/two-faces.mp4", "\(media)/speech.wav", out2], backend: backend)
-        #expect(r2.status == 0, "\(r2.message)")
-        #expect(FileManager.default.fileExists(atPath: out2))
-        #expect(r2.lines.text.contains("crop"))
+        try await withEmulatorBackend(render: false) { backend in
+            let out1 = temp("longest.mp4"), out2 = temp("largest.mp4")
+            let r1 = await runExample("longest-face.lua", ["\(media)/partial-face.mp4", "\(media)/speech.wav", out1], backend: backend)
+            #expect(r1.status == 0, "\(r1.message)")
+            #expect(FileManager.default.fileExists(atPath: out1))
+            let r2 = await runExample("largest-face.lua", ["\(media)/two-faces.mp4", "\(media)/speech.wav", out2], backend: backend)
+            #expect(r2.status == 0, "\(r2.message)")
+            #expect(FileManager.default.fileExists(atPath: out2))
+            #expect(r2.lines.text.contains("crop"))
+        }
     }
 
     @Test func fitAudioCentresTheClipInTheInterval() async throws {
-        let backend = try await EmulatorBackend.start(render: false)
-        defer { Task { await backend.running.stop() } }
-        let out = temp("fit.mp4")
-        let r = await runExample("fit-audio.lua", ["\(media)/partial-face.mp4", "\(media)/speech.wav", "0", out], backend: backend)
-        #expect(r.status == 0, "\(r.message)")
-        // partial-face: the face is on screen 3000-7000 ms; the clip is centred in it.
-        guard r.values.count == 2, let insert = r.values[0].integer, let clip = r.values[1].integer else {
-            Issue.record("values: \(r.values)")
-            return
+        try await withEmulatorBackend(render: false) { backend in
+            let out = temp("fit.mp4")
+            let r = await runExample("fit-audio.lua", ["\(media)/partial-face.mp4", "\(media)/speech.wav", "0", out], backend: backend)
+            #expect(r.status == 0, "\(r.message)")
+            // partial-face: the face is on screen 3000-7000 ms; the clip is centred in it.
+            guard r.values.count == 2, let insert = r.values[0].integer, let clip = r.values[1].integer else {
+                Issue.record("values: \(r.values)")
+                return
+            }
+            #expect(clip >= 2000 && clip <= 4100)
+            let before = insert - 3000, after = 7000 - (insert + clip)
+            #expect(abs(before - after) <= 150, "insert \(insert) clip \(clip)")
         }
-        #expect(clip >= 2000 && clip <= 4100)
-        let before = insert - 3000, after = 7000 - (insert + clip)
-        #expect(abs(before - after) <= 150, "insert \(insert) clip \(clip)")
     }
 
     @Test func batchFromAManifest() async throws {
-        let backend = try await EmulatorBackend.start(render: false)
-        defer { Task { await backend.running.stop() } }
-        let dir = temp("batch")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let manifest = """
-        video,audio,face,insert,out
-        \(media)/two-faces.mp4,\(media)/speech.wav,longest,,a.mp4
-        \(media)/two-faces.mp4,\(media)/speech.wav,largest,500,b.mp4
-        \(media)/one-face.mp4,\(media)/speech.wav,,,c.mp4
-        """
-        try manifest.write(toFile: dir + "/manifest.csv", atomically: true, encoding: .utf8)
-        let r = await runExample("batch.lua", [dir + "/manifest.csv", dir + "/out"], backend: backend)
-        #expect(r.status == 0, "\(r.message)\n\(r.lines.text)")
-        for name in ["a.mp4", "b.mp4", "c.mp4"] {
-            #expect(FileManager.default.fileExists(atPath: dir + "/out/" + name), "\(name)")
+        try await withEmulatorBackend(render: false) { backend in
+            let dir = temp("batch")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let manifest = """
+            video,audio,face,insert,out
+            \(media)/two-faces.mp4,\(media)/speech.wav,longest,,a.mp4
+            \(media)/two-faces.mp4,\(media)/speech.wav,largest,500,b.mp4
+            \(media)/one-face.mp4,\(media)/speech.wav,,,c.mp4
+            """
+            try manifest.write(toFile: dir + "/manifest.csv", atomically: true, encoding: .utf8)
+            let r = await runExample("batch.lua", [dir + "/manifest.csv", dir + "/out"], backend: backend)
+            #expect(r.status == 0, "\(r.message)\n\(r.lines.text)")
+            for name in ["a.mp4", "b.mp4", "c.mp4"] {
+                #expect(FileManager.default.fileExists(atPath: dir + "/out/" + name), "\(name)")
+            }
+            #expect(r.result.createdTasks.count == 3)
         }
-        #expect(r.result.createdTasks.count == 3)
     }
 }

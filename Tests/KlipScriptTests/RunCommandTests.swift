@@ -30,15 +30,26 @@ import Testing
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // Bounds no load reaches: a run that outlives them is a hang, recorded as one.
+        let clock = ContinuousClock()
         if let marker {
-            for _ in 0..<600 {
-                let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-                if text.contains(marker) { break }
-                try await Task.sleep(for: .milliseconds(50))
+            let deadline = clock.now + .seconds(300)
+            var seen = false
+            while !seen, process.isRunning, clock.now < deadline {
+                seen = ((try? String(contentsOf: out, encoding: .utf8)) ?? "").contains(marker)
+                if !seen { try await Task.sleep(for: .milliseconds(50)) }
             }
-            kill(process.processIdentifier, SIGINT)
+            seen = seen || ((try? String(contentsOf: out, encoding: .utf8)) ?? "").contains(marker)
+            if !seen { Issue.record("'\(marker)' never appeared on stdout: the interrupt is not sent mid-run") }
+            if process.isRunning { kill(process.processIdentifier, SIGINT) }
         }
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        let deadline = clock.now + .seconds(300)
+        while process.isRunning, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            Issue.record("klip \(arguments) still running after 300 s: killed")
+            kill(process.processIdentifier, SIGKILL)
+            while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        }
         return Result(status: process.terminationStatus,
                       stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")

@@ -10,6 +10,34 @@ final class Lines: @unchecked Sendable {
     var text: String { all.joined(separator: "\n") }
 }
 
+/// A one-shot signal from a callback to a waiting test: `wait` returns once `signal` has
+/// been called (before or after), without polling or guessing a delay.
+final class Readiness: @unchecked Sendable {
+    private let lock = NSLock()
+    private var signalled = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func signal() {
+        let resumed = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            signalled = true
+            defer { waiters = [] }
+            return waiters
+        }
+        for waiter in resumed { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = lock.withLock { () -> Bool in
+                if signalled { return true }
+                waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+}
+
 struct Run {
     var result: ScriptResult
     var lines: Lines

@@ -30,8 +30,8 @@ cfl_detector *cfl_create(const char *model_path, char *error, size_t error_len);
 void cfl_destroy(cfl_detector *detector);
 
 /// Detects faces in an RGB24 image (`stride` bytes per row). The image is converted to
-/// grey and shrunk by `scale` (0 < scale <= 1) before detection: HOG finds faces of
-/// about 80 px and up at the reduced size. Boxes come back in source pixels, sorted by
+/// grey and resized by `scale` (0 < scale <= 4; area-averaged down, bilinear up) before
+/// detection: HOG finds faces of about 70 px and up at the resized size. Boxes come back in source pixels, sorted by
 /// score, only those with score >= `threshold`. Returns the number of faces found (at
 /// most `max_faces` are written to `out`), or -1 on bad arguments.
 int cfl_detect(cfl_detector *detector, const uint8_t *rgb, int width, int height, int stride,
@@ -41,6 +41,13 @@ int cfl_detect(cfl_detector *detector, const uint8_t *rgb, int width, int height
 /// (no colour conversion at all).
 int cfl_detect_grey(cfl_detector *detector, const uint8_t *grey, int width, int height, int stride,
                     double scale, double threshold, cfl_face *out, int max_faces);
+
+/// The same on the region (`x`, `y`, `region_width` x `region_height`, clipped to the image)
+/// of a grey image: the search around a face already found, or at a larger scale than the
+/// whole frame can afford. Boxes come back in the whole image's pixels.
+int cfl_detect_region_grey(cfl_detector *detector, const uint8_t *grey, int width, int height, int stride,
+                           int x, int y, int region_width, int region_height, double scale, double threshold,
+                           cfl_face *out, int max_faces);
 
 /// The 68 landmarks (iBUG 300-W order) of the face in `box`, in source pixels.
 /// `out` must hold CFL_LANDMARK_COUNT points. Returns 0, or -1 on bad arguments.

@@ -1,6 +1,9 @@
 // The C side of klip's Lua host. Swift never calls a Lua function that can raise or
 // yield: it calls these helpers, which do the raising work in protected mode, and its
 // bindings return sentinels that the trampolines here turn into raises and yields.
+// Sources: state.c (state, allocator, hooks, signals), codec.c (the value encoding,
+// buffers, error text, references), trampoline.c (bindings, handles, opening),
+// resume.c (loading, resuming coroutines, error reports).
 #ifndef CLUAGLUE_H
 #define CLUAGLUE_H
 
@@ -11,15 +14,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-// ---- Replacements for the macros Swift cannot import. -------------------------------
-static inline void klip_pop(lua_State *L, int n) { lua_settop(L, -(n) - 1); }
-static inline int klip_registryindex(void) { return LUA_REGISTRYINDEX; }
-static inline int klip_upvalueindex(int i) { return lua_upvalueindex(i); }
-static inline const char *klip_tostring(lua_State *L, int i) { return lua_tolstring(L, i, NULL); }
-static inline lua_Number klip_tonumber(lua_State *L, int i) { return lua_tonumberx(L, i, NULL); }
-static inline int klip_isnil(lua_State *L, int i) { return lua_type(L, i) == LUA_TNIL; }
-static inline void *klip_extraspace(lua_State *L) { return lua_getextraspace(L); }
 
 // ---- Binding results (what a Swift binding returns to its trampoline). -------------
 // >= 0: that many values are in the output buffer.
@@ -32,7 +26,7 @@ static inline void *klip_extraspace(lua_State *L) { return lua_getextraspace(L);
 enum {
     KLIP_V_NIL = 0, KLIP_V_FALSE = 1, KLIP_V_TRUE = 2, KLIP_V_INT = 3, KLIP_V_DOUBLE = 4,
     KLIP_V_STRING = 5, KLIP_V_TABLE = 6, KLIP_V_END = 7, KLIP_V_REF = 8, KLIP_V_HANDLE = 9,
-    KLIP_V_META = 10, KLIP_V_OPAQUE = 11,
+    KLIP_V_META = 10,
 };
 
 // ---- Callbacks into Swift (all must be non-raising). --------------------------------
@@ -59,17 +53,24 @@ typedef struct klip_callbacks {
 lua_State *klip_newstate(size_t memory_limit);
 void klip_close(lua_State *L);
 void klip_set_callbacks(lua_State *L, klip_callbacks callbacks);
-size_t klip_memory_used(lua_State *L);
-void klip_set_memory_limit(lua_State *L, size_t limit);
 void klip_set_cpu_limit(lua_State *L, double seconds);
-double klip_cpu_used(lua_State *L);
+/// Why the Lua code is being stopped. The first kill wins and is kept as the reason;
+/// the hook then raises at every instruction (so `pcall` cannot swallow it) until the
+/// host disarms it to let `<close>` handlers run.
+typedef enum klip_kill {
+    KLIP_KILL_NONE = 0,
+    KLIP_KILL_INTERRUPT = 1,  // Ctrl-C (klip_interrupt)
+    KLIP_KILL_CPU_LIMIT = 2,  // the CPU limit ran out (the hook found it)
+    KLIP_KILL_DISARMED = 3,   // killed, then disarmed: the hook no longer raises
+    KLIP_KILL_EXIT = 4,       // os.exit (klip_request_exit)
+} klip_kill;
 /// Thread-safe and async-signal-safe: makes the running Lua code raise at its next hook.
 void klip_interrupt(lua_State *L);
 /// os.exit: like an interrupt, but the run ends with the script's status.
 void klip_request_exit(lua_State *L);
-/// 0 none, 1 interrupted, 2 CPU limit, 4 os.exit.
-int klip_kill_reason(lua_State *L);
-/// Lets `<close>` handlers run after a kill (the hook stops raising).
+/// The first kill of this state (KLIP_KILL_NONE if none); never KLIP_KILL_DISARMED.
+klip_kill klip_kill_reason(lua_State *L);
+/// Lets `<close>` handlers run after a kill (the hook stops raising), and lifts the CPU limit.
 void klip_disarm(lua_State *L);
 /// stdout line-buffered and shared with Swift's print.
 void klip_stdout_linebuffered(void);
@@ -89,9 +90,10 @@ int klip_register(lua_State *L, const char *name, const char *display, int bindi
 /// where options are the encoded values; runs on the main thread (no yields).
 int klip_run_prelude(lua_State *L, const char *code, size_t len, const char *chunkname,
                      const uint8_t *args, size_t arglen);
-/// Loads the script (text mode) and makes a coroutine that runs it with the encoded
-/// arguments through the prelude's `__start` function. Returns the thread's registry
-/// reference (> 0) or a negative status (message via klip_last_error).
+/// Loads the script (text mode) as the body of a new coroutine, with the encoded values as
+/// its arguments already on its stack (pass their count as `preloaded` to the first
+/// klip_resume). Returns the thread's registry reference (> 0) or a negative status
+/// (message via klip_last_error).
 int klip_load_main(lua_State *L, const char *code, size_t len, const char *chunkname,
                    const uint8_t *args, size_t arglen, lua_State **co_out);
 
@@ -118,10 +120,6 @@ void klip_unref(lua_State *L, int ref);
 int klip_output(lua_State *L, const uint8_t *bytes, size_t len);
 /// Keeps an argument reference alive past the binding call (the host releases it later).
 void klip_retain_ref(lua_State *L, int ref);
-/// Lua's `tostring` of a registry value, for reports (protected; via klip_last_error).
-int klip_describe_ref(lua_State *L, int ref);
-/// Runs a full garbage collection (protected).
-int klip_collect(lua_State *L);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@ public enum KlingJWT {
 
     public static let lifetime: Int64 = 1800
     public static let notBeforeSkew: Int64 = 5
+    /// Clock difference allowed between signer and verifier when capping a token's lifetime.
+    public static let clockSkew: Int64 = 60
 
     /// Claims for a token made at `now`: `exp` = now + 1800 s, `nbf` = now - 5 s.
     public static func claims(accessKey: String, now: Date = Date()) -> Claims {
@@ -39,6 +41,9 @@ public enum KlingJWT {
         case badSignature
         case notYetValid
         case expired
+        /// `exp` lies further ahead than a Kling token lives (`lifetime`, plus `clockSkew`):
+        /// such a token would stay usable for as long as it claims.
+        case lifetimeTooLong
     }
 
     /// Decodes and checks a token. `secretFor` maps an `iss` to its secret (nil: unknown key).
@@ -60,6 +65,7 @@ public enum KlingJWT {
         let t = Int64(now.timeIntervalSince1970)
         if t < claims.nbf { throw .notYetValid }
         if t >= claims.exp { throw .expired }
+        if claims.exp - t > lifetime + clockSkew { throw .lifetimeTooLong }
         return claims
     }
 

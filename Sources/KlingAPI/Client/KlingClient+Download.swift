@@ -4,18 +4,19 @@ import NIOCore
 
 extension KlingClient {
     /// Streams `url` to `path` (written to a temporary file beside it, then moved, so a
-    /// failed download never leaves a truncated video behind). Returns the bytes written.
+    /// failed download never leaves a truncated video behind, and one a killed run left is
+    /// removed by the next download of the same file). Returns the bytes written.
     /// No credentials are sent: result URLs are public, and a key must not leak to a CDN.
     @discardableResult
     public func download(_ url: String, to path: String) async throws(KlingError) -> Int64 {
         let destination = URL(fileURLWithPath: path).standardizedFileURL
-        let partial = destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).part-\(UUID().uuidString.prefix(8))")
+        let partial = PartialDownload.path(for: destination)
         do {
             try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
             throw .validation("path", "\(path): cannot create its folder: \(error.localizedDescription)")
         }
+        PartialDownload.removeStale(for: destination)
         guard FileManager.default.createFile(atPath: partial.path, contents: nil),
               let handle = try? FileHandle(forWritingTo: partial) else {
             throw .validation("path", "\(path): cannot write here")

@@ -78,7 +78,7 @@ public final class KlingClient: Sendable {
         return try await transport.call(.post, "videos/advanced-lip-sync", body: request,
                                         retryable: external != nil, as: LipSyncTask.self) { error in
             // The first attempt was created but its answer lost: find it instead of failing.
-            guard let external, error.code == 1201, error.message.contains("external_task_id") else { return nil }
+            guard let external, error.isDuplicateExternalID else { return nil }
             return try? await self.task(id: external)
         }
     }

@@ -22,12 +22,10 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maximumDelay = maximumDelay
     }
 
-    public static let retryableCodes: Set<Int> = [1302, 1303, 5000, 5001, 5002]
-
     public static func isRetryable(_ error: KlingError) -> Bool {
         switch error.kind {
         case .network: true
-        case .api: error.code.map(retryableCodes.contains) ?? false
+        case .api: error.isTransient
         default: false
         }
     }

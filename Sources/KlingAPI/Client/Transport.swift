@@ -32,15 +32,15 @@ struct Transport: Sendable {
                 return try await once(method, path, query: query, body: body, as: Payload.self)
             } catch {
                 if attempt > 1, let recover, let recovered = await recover(error) { return recovered }
-                if error.kind == .api, error.code == 1003 || error.code == 1004, !resigned, await auth.invalidate() {
+                if error.klingCode?.isTokenTiming == true, !resigned, await auth.invalidate() {
                     resigned = true
                     logger.debug("token rejected (\(error.code!)); re-signing once")
                     attempt -= 1
                     continue
                 }
-                // 1302/1303 refuse before anything is created, so even a create without an
-                // external_task_id may be sent again; after 5000–5002 or a lost connection it may not.
-                let refusedBeforeCreating = error.kind == .api && (error.code == 1302 || error.code == 1303)
+                // A rate limit refuses before anything is created, so even a create without an
+                // external_task_id may be sent again; after a server error or a lost connection it may not.
+                let refusedBeforeCreating = error.klingCode?.refusedBeforeCreating == true
                 guard retryable || refusedBeforeCreating, RetryPolicy.isRetryable(error),
                       attempt < configuration.retry.maxAttempts else {
                     throw error

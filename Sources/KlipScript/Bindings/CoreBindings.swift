@@ -80,7 +80,7 @@ extension LuaRuntime {
                 } catch is CancellationError {
                     return .error(.cancelled("probe cancelled"))
                 } catch {
-                    return .error(ScriptError(kind: "validation", message: "\(error)", field: "path"))
+                    return .error(ScriptError(kind: .validation, message: "\(error)", field: "path"))
                 }
             }
         }

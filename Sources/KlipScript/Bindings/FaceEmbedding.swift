@@ -31,7 +31,7 @@ actor FaceEmbedding {
                 cfl_face_descriptor(r, p.baseAddress, Int32(width), Int32(height), Int32(width * 3), o.baseAddress)
             }
         }
-        guard status >= 0 else { throw ScriptError(kind: "validation", message: "\(image): no face descriptor could be computed", field: "reference") }
+        guard status >= 0 else { throw ScriptError(kind: .validation, message: "\(image): no face descriptor could be computed", field: "reference") }
         cache[image] = out
         return out
     }
@@ -48,7 +48,7 @@ actor FaceEmbedding {
         var message = [CChar](repeating: 0, count: 512)
         guard let r = cfl_recognizer_create(Self.landmarksModel, resnet, &message, message.count) else {
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw ScriptError(kind: "validation", message: "cannot load the face models (\(resnet)): \(text)", field: "reference")
+            throw ScriptError(kind: .validation, message: "cannot load the face models (\(resnet)): \(text)", field: "reference")
         }
         if let recognizer { cfl_recognizer_destroy(r); return recognizer } // another caller won while we loaded
         recognizer = r
@@ -64,7 +64,7 @@ actor FaceEmbedding {
             let path = String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if FileManager.default.fileExists(atPath: path) { return path }
         }
-        throw ScriptError(kind: "validation",
+        throw ScriptError(kind: .validation,
                           message: "dlib_face_recognition_resnet_model_v1.dat not found: install the PyPI package face-recognition-models (scripts/setup) or set KLIP_FACE_MODEL",
                           field: "reference")
     }
@@ -74,15 +74,15 @@ actor FaceEmbedding {
         let source = image.hasPrefix("file://") ? (URL(string: image)?.path ?? image) : image
         let info: MediaInfo
         do { info = try await MediaProbe.probe(source) } catch {
-            throw ScriptError(kind: "validation", message: "\(image): not readable as an image (\(error))", field: "reference")
+            throw ScriptError(kind: .validation, message: "\(image): not readable as an image (\(error))", field: "reference")
         }
         guard let v = info.video, v.width > 0, v.height > 0 else {
-            throw ScriptError(kind: "validation", message: "\(image): not an image", field: "reference")
+            throw ScriptError(kind: .validation, message: "\(image): not an image", field: "reference")
         }
         let output = try await ProcessRunner.run("ffmpeg", ["-nostdin", "-hide_banner", "-v", "error", "-i", source,
                                                             "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         guard output.status == 0, output.stdout.count == v.width * v.height * 3 else {
-            throw ScriptError(kind: "validation", message: "\(image): cannot be decoded (\(output.stderr.suffix(300)))", field: "reference")
+            throw ScriptError(kind: .validation, message: "\(image): cannot be decoded (\(output.stderr.suffix(300)))", field: "reference")
         }
         return ([UInt8](output.stdout), v.width, v.height)
     }

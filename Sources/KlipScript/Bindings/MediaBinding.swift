@@ -27,7 +27,7 @@ extension LuaRuntime {
                     return .error(e)
                 } catch {
                     if Task.isCancelled || error is CancellationError { return .error(.cancelled("cancelled")) }
-                    return .error(ScriptError(kind: "validation", message: "\(error)", field: B.field))
+                    return .error(ScriptError(kind: .validation, message: "\(error)", field: B.field))
                 }
             }
         }

@@ -40,7 +40,7 @@ extension ScriptContext {
     /// Runs `body` on the run's service; every failure becomes the error table.
     func perform(_ body: @Sendable (any LipSyncService) async throws -> [LuaValue]) async -> Outcome {
         guard backend != nil else {
-            return .error(ScriptError(kind: "network", message: "no API backend is configured for this run"))
+            return .error(ScriptError(kind: .network, message: "no API backend is configured for this run"))
         }
         do {
             return .values(try await body(try await service()))
@@ -52,14 +52,22 @@ extension ScriptContext {
             return .error(e)
         } catch {
             if Task.isCancelled { return .error(.cancelled("cancelled")) }
-            return .error(ScriptError(kind: "network", message: "\(error)"))
+            return .error(ScriptError(kind: .network, message: "\(error)"))
         }
     }
 }
 
 extension ScriptError {
     init(_ e: KlingError) {
-        self.init(kind: e.kind.rawValue, message: e.message, field: e.field, code: e.code,
+        let kind: Kind = switch e.kind {
+        case .validation: .validation
+        case .api: .api
+        case .network: .network
+        case .timeout: .timeout
+        case .failed: .failed
+        case .cancelled: .cancelled
+        }
+        self.init(kind: kind, message: e.message, field: e.field, code: e.code,
                   requestID: e.requestID, taskID: e.taskID)
     }
 }

@@ -51,7 +51,7 @@ enum ContactSheet {
         arguments += ["-filter_complex", filters.joined(separator: ";"), "-map", "[out]", "-frames:v", "1", path]
         let output = try await ProcessRunner.run("ffmpeg", arguments)
         guard output.status == 0 else {
-            throw ScriptError(kind: "network", message: "ffmpeg could not make the sheet: \(output.stderr.prefix(400))", field: "path")
+            throw ScriptError(kind: .network, message: "ffmpeg could not make the sheet: \(output.stderr.prefix(400))", field: "path")
         }
     }
 
@@ -80,7 +80,7 @@ extension LuaRuntime {
                     return .error(e)
                 } catch {
                     if Task.isCancelled { return .error(.cancelled("sheet cancelled")) }
-                    return .error(ScriptError(kind: "validation", message: "\(error)", field: "path"))
+                    return .error(ScriptError(kind: .validation, message: "\(error)", field: "path"))
                 }
             }
         }

@@ -31,6 +31,8 @@ struct Authenticator: Sendable {
             case .badSignature: throw .invalidAuthorization("unknown access key or bad token signature")
             case .notYetValid: throw .tokenNotYetValid()
             case .expired: throw .tokenExpired()
+            case .lifetimeTooLong:
+                throw .invalidAuthorization("the token's exp is more than \(KlingJWT.lifetime) s ahead; Kling's tokens live 30 minutes")
             }
         }
     }

@@ -57,7 +57,7 @@ extension Service {
 
         let now = IDs.nowMs()
         let record = TaskRecord(
-            id: taskID, externalTaskID: body.externalTaskID, sessionID: session.id, status: "submitted", statusMsg: "",
+            id: taskID, externalTaskID: body.externalTaskID, sessionID: session.id, status: .submitted, statusMsg: "",
             createdAt: now, updatedAt: now, faceID: choice.faceID, audioPath: sound.path,
             soundStartMs: choice.soundStartTime, soundEndMs: choice.soundEndTime, insertMs: choice.soundInsertTime,
             soundVolume: choice.soundVolume ?? 1, originalVolume: choice.originalAudioVolume ?? 1,

@@ -11,7 +11,7 @@ enum Reply {
     }
 
     static func failure(_ failure: APIFailure) -> Response {
-        json(Envelope<NoData>(code: failure.code, message: failure.message, requestID: requestID(), data: nil),
+        json(Envelope<NoData>(code: failure.code.rawValue, message: failure.message, requestID: requestID(), data: nil),
              status: failure.status)
     }
 

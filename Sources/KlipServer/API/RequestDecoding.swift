@@ -33,7 +33,10 @@ enum RequestDecoding {
             case let .valueNotFound(expected, context):
                 throw .invalidParameter(path(context.codingPath), "must not be null; expected \(typeName(expected))")
             case let .dataCorrupted(context):
-                if context.codingPath.isEmpty { throw .invalidRequest("the body is not valid JSON") }
+                if context.codingPath.isEmpty {
+                    if let misfit = IntegerMisfit.find(T.self, in: data) { throw .invalidParameter(misfit.path, misfit.message) }
+                    throw .invalidRequest("the body is not valid JSON")
+                }
                 throw .invalidParameter(path(context.codingPath), context.debugDescription)
             @unknown default:
                 throw .invalidRequest("the body could not be decoded")

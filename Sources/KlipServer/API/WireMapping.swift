@@ -5,7 +5,7 @@ import KlipEngine
 /// Store records as Kling's wire types, with absolute URLs on `base` (`http://host:port`).
 enum WireMapping {
     static func task(_ t: TaskRecord, base: String) -> LipSyncTask {
-        let status = TaskStatus(rawValue: t.status)
+        let status = t.status
         var result: TaskResult?
         if status == .succeed, let ms = t.resultDurationMs {
             result = TaskResult(videos: [TaskVideo(id: t.id, url: "\(base)/files/tasks/\(t.id)/output.mp4",

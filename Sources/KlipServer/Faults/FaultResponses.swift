@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KlingAPI
 import Logging
 
 /// What each injected fault looks like on the wire. Error answers carry the code's own HTTP
@@ -42,11 +43,11 @@ extension EmulatorResponder {
     static func failure(_ kind: FaultSpec.Kind) -> APIFailure {
         let why = "(injected by --faults)"
         switch kind {
-        case .internalError: return .init(code: 5000, status: .internalServerError, message: "internal error \(why)")
-        case .unavailable: return .init(code: 5001, status: .serviceUnavailable, message: "service temporarily unavailable \(why)")
-        case .timeout: return .init(code: 5002, status: .gatewayTimeout, message: "internal timeout \(why)")
-        case .rateLimited: return .init(code: 1302, status: .tooManyRequests, message: "rate limit exceeded \(why); retry with backoff")
-        default: return .init(code: 1303, status: .tooManyRequests, message: "too many parallel tasks \(why); retry after one ends")
+        case .internalError: return .init(code: .internalError, status: .internalServerError, message: "internal error \(why)")
+        case .unavailable: return .init(code: .unavailable, status: .serviceUnavailable, message: "service temporarily unavailable \(why)")
+        case .timeout: return .init(code: .internalTimeout, status: .gatewayTimeout, message: "internal timeout \(why)")
+        case .rateLimited: return .init(code: .rateLimited, status: .tooManyRequests, message: "rate limit exceeded \(why); retry with backoff")
+        default: return .init(code: .tooManyParallelTasks, status: .tooManyRequests, message: "too many parallel tasks \(why); retry after one ends")
         }
     }
 

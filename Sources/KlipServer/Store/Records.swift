@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KlingAPI
 import KlipEngine
 
 /// A session from identify-face: its video (a private copy) and its face tracks.
@@ -27,7 +28,7 @@ struct TaskRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var id: String
     var externalTaskID: String?
     var sessionID: String
-    var status: String
+    var status: TaskStatus
     var statusMsg: String
     var createdAt: Int64
     var updatedAt: Int64

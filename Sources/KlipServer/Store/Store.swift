@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KlingAPI
 
 /// Sessions and tasks in `stateDirectory/klip.sqlite`. Every method is one transaction.
 ///
@@ -55,6 +56,9 @@ struct Store: Sendable {
         return m
     }
 
+    /// The stored values of the statuses that hold a render slot (not final yet).
+    static let slotHolding = [TaskStatus.submitted, .processing].map(\.rawValue)
+
     func insert(_ session: SessionRecord) async throws {
         try await db.write { db in try session.insert(db) }
     }
@@ -73,7 +77,7 @@ struct Store: Sendable {
                try TaskRecord.filter(Column("externalTaskID") == ext).fetchCount(db) > 0 {
                 return .duplicateExternalID
             }
-            let active = try TaskRecord.filter(["submitted", "processing"].contains(Column("status"))).fetchCount(db)
+            let active = try TaskRecord.filter(Self.slotHolding.contains(Column("status"))).fetchCount(db)
             if active >= limit { return .overLimit }
             try task.insert(db)
             return .created
@@ -83,7 +87,7 @@ struct Store: Sendable {
     /// Tasks holding a slot (`submitted` or `processing`).
     func activeCount() async throws -> Int {
         try await db.read { db in
-            try TaskRecord.filter(["submitted", "processing"].contains(Column("status"))).fetchCount(db)
+            try TaskRecord.filter(Self.slotHolding.contains(Column("status"))).fetchCount(db)
         }
     }
 
@@ -106,7 +110,7 @@ struct Store: Sendable {
     /// Tasks a previous run left unfinished, oldest first.
     func unfinished() async throws -> [TaskRecord] {
         try await db.read { db in
-            try TaskRecord.filter(["submitted", "processing"].contains(Column("status")))
+            try TaskRecord.filter(Self.slotHolding.contains(Column("status")))
                 .order(Column("createdAt"), Column.rowID).fetchAll(db)
         }
     }
@@ -114,13 +118,14 @@ struct Store: Sendable {
     /// Expired sessions no unfinished task still needs.
     func expiredSessions(now: Int64) async throws -> [SessionRecord] {
         try await db.read { db in
-            let busy = Set(try String.fetchAll(db, sql: "SELECT DISTINCT sessionID FROM task WHERE status IN ('submitted', 'processing')"))
+            let busy = Set(try TaskRecord.filter(Self.slotHolding.contains(Column("status")))
+                .select(Column("sessionID"), as: String.self).distinct().fetchAll(db))
             return try SessionRecord.filter(Column("expiresAt") <= now).fetchAll(db).filter { !busy.contains($0.id) }
         }
     }
 
     /// Sets a task's status; returns the updated task (nil when it is gone).
-    func update(_ id: String, status: String, message: String, resultDurationMs: Int? = nil) async throws -> TaskRecord? {
+    func update(_ id: String, status: TaskStatus, message: String, resultDurationMs: Int? = nil) async throws -> TaskRecord? {
         try await db.write { db in
             guard var t = try TaskRecord.fetchOne(db, key: id) else { return nil }
             t.status = status

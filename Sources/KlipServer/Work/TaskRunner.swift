@@ -64,15 +64,15 @@ actor TaskRunner {
 
     private func process(_ id: String) async {
         do {
-            guard let task = try await store.task(id), task.status == "submitted" || task.status == "processing" else { return }
-            if task.status == "submitted" {
-                await transition(id, to: "processing", message: "")
+            guard let task = try await store.task(id), !task.status.isFinal else { return }
+            if task.status == .submitted {
+                await transition(id, to: .processing, message: "")
             }
             if let beforeRender { await beforeRender(id) }
             if Task.isCancelled { return }
 
             guard let session = try await store.session(task.sessionID) else {
-                await transition(id, to: "failed", message: "session \(task.sessionID) is gone")
+                await transition(id, to: .failed, message: "session \(task.sessionID) is gone")
                 return
             }
             let face = session.tracks.first { String($0.index) == task.faceID }
@@ -109,14 +109,14 @@ actor TaskRunner {
                 ? "render mode none: no lip sync was rendered; the result is the input video"
                 : ""
             logger.info("task succeeded", metadata: ["task_id": "\(id)", "render": "\(ContinuousClock.now - started)"])
-            await transition(id, to: "succeed", message: message, resultDurationMs: facts.durationMs)
+            await transition(id, to: .succeed, message: message, resultDurationMs: facts.durationMs)
         } catch {
             // A stop cancels the render: the task stays `processing` and runs again on the next start.
             if Task.isCancelled || error is CancellationError { return }
             let message: String
             if let engine = error as? EngineError { message = engine.description } else { message = "\(error)" }
             logger.info("task failed", metadata: ["task_id": "\(id)", "reason": "\(message)"])
-            await transition(id, to: "failed", message: message)
+            await transition(id, to: .failed, message: message)
         }
     }
 
@@ -147,7 +147,7 @@ actor TaskRunner {
         }
     }
 
-    private func transition(_ id: String, to status: String, message: String, resultDurationMs: Int? = nil) async {
+    private func transition(_ id: String, to status: TaskStatus, message: String, resultDurationMs: Int? = nil) async {
         do {
             guard let updated = try await store.update(id, status: status, message: message, resultDurationMs: resultDurationMs) else { return }
             if let url = updated.callbackURL {

@@ -1,0 +1,56 @@
+import Foundation
+import KlipMedia
+
+/// The three searches identify makes in a yuv420p frame, measured on the make-faces corpus
+/// (DEVELOPERS.md, "Face detection"): HOG over the whole frame shrunk (cheap; big faces),
+/// over the whole frame at full size (a 64 px face fills the window; ~4x the cost at 720p,
+/// ~9x at 1080p, so only every `fineSearchSeconds`), and around a face already found, at
+/// the scale that makes it ~90 px (a few ms, every searched frame).
+struct FaceSearch {
+    let detector: FaceDetector
+    let width: Int, height: Int
+    let options: FaceTrackingOptions
+
+    var coarseScale: Double { options.detectionScale(width: width, height: height) }
+
+    /// Faces in the whole frame; `fine` searches it at `options.fineScale`.
+    func whole(_ pixels: [UInt8], fine: Bool) -> [DetectedFace] {
+        let scale = fine ? max(options.fineScale, coarseScale) : coarseScale
+        return pixels.withUnsafeBytes {
+            detector.detect(frame: $0, width: width, height: height, pixelFormat: .yuv420p, scale: scale,
+                            threshold: options.threshold)
+        }
+    }
+
+    /// Faces near `box`: the box grown by 60% of its size on every side (what a face moves
+    /// in a few frames), enlarged or shrunk so a face of the box's size is ~90 px.
+    func around(_ box: FaceSample, in pixels: [UInt8]) -> [DetectedFace] {
+        let size = max(box.width, box.height), margin = size * 6 / 10
+        let x0 = max(0, box.x - margin), y0 = max(0, box.y - margin)
+        let x1 = min(width, box.x + box.width + margin), y1 = min(height, box.y + box.height + margin)
+        guard x1 > x0, y1 > y0 else { return [] }
+        let region = FaceSample(timeMs: box.timeMs, x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+        let scale = min(1.5, 90 / Double(max(1, size)))
+        return pixels.withUnsafeBytes {
+            detector.detect(yuv420p: $0, width: width, height: height, region: region, scale: scale, threshold: options.threshold)
+        }
+    }
+
+    /// The detection near `box` that overlaps it most, if any overlaps enough to be it.
+    func follow(_ box: FaceSample, in pixels: [UInt8]) -> DetectedFace? {
+        around(box, in: pixels)
+            .map { (face: $0, iou: FaceTracker.iou($0, box)) }
+            .filter { $0.iou >= options.minIoU }
+            .max { $0.iou < $1.iou }?.face
+    }
+
+    /// One box per face: of detections overlapping by the tracker's IoU, the best scored.
+    static func merge(_ faces: [DetectedFace], minIoU: Double) -> [DetectedFace] {
+        var kept: [DetectedFace] = []
+        for face in faces.sorted(by: { $0.score > $1.score }) {
+            let sample = FaceSample(timeMs: 0, x: face.x, y: face.y, width: face.width, height: face.height)
+            if !kept.contains(where: { FaceTracker.iou($0, sample) >= minIoU }) { kept.append(face) }
+        }
+        return kept
+    }
+}

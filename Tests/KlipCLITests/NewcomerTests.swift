@@ -1,0 +1,99 @@
+import Foundation
+import KlipMedia
+import Testing
+
+/// Issue 10 item 7: klip as a new user meets it, from a folder of their own, with typos,
+/// running the same command twice.
+@Suite(.serialized) struct NewcomerTests {
+    /// A runner in a fresh folder outside the repository, its state where $HOME says.
+    func newcomer() throws -> (klip: CLIRunner, home: String) {
+        var klip = try CLIRunner()
+        let home = klip.stateDir + "/home", work = klip.stateDir + "/work"
+        for dir in [home, work] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        klip.environment["KLIP_STATE_DIR"] = nil
+        klip.environment["XDG_STATE_HOME"] = nil
+        klip.environment["HOME"] = home
+        klip.directory = work
+        return (klip, home)
+    }
+
+    @Test func helpVersionAndAMistypedOptionAreAnsweredAsSuch() async throws {
+        let (klip, _) = try newcomer()
+        for flag in ["--help", "-h"] {
+            let help = try await klip("run", flag)
+            #expect(help.status == 0, "\(flag): \(help.stderr)")
+            #expect(help.stdout.contains("--sandbox"), "\(flag): \(help.stdout)")
+            #expect(!help.stderr.contains("cannot read"))
+        }
+        let version = try await klip("--version")
+        #expect(version.status == 0)
+        #expect(version.stdout.range(of: #"^[0-9]+\.[0-9]+\.[0-9]+\n$"#, options: .regularExpression) != nil, "\(version.stdout)")
+        let typo = try await klip("run", "--sandbx", "script.lua")
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("unknown option '--sandbx'"), "\(typo.stderr)")
+        #expect(typo.stderr.contains("did you mean '--sandbox'"), "\(typo.stderr)")
+        #expect(!typo.stderr.contains("cannot read"))
+        // After SCRIPT, options are the script's.
+        let passed = try await klip("run", "-e", "print(arg[1])", "--sandbx")
+        #expect(passed.status == 0, "\(passed.stderr)")
+        #expect(passed.stdout == "--sandbx\n")
+    }
+
+    @Test func aRerunFromAnotherFolderReusesTheTaskAndStillDownloads() async throws {
+        let (klip, home) = try newcomer()
+        let demo = CLIRunner.root.appendingPathComponent("scripts/examples/demo.lua").path
+        let first = try await klip("run", demo, CLIRunner.absoluteMedia("one-face.mp4"), CLIRunner.absoluteMedia("speech.wav"), "a.mp4")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("state: \(home)/.local/state/klip"), "\(first.stderr)")
+        #expect(FileManager.default.fileExists(atPath: home + "/.local/state/klip/journal.sqlite"))
+        // A new process, a new emulator port: the journal's task is reused and its video
+        // is served again from the state folder.
+        let second = try await klip("run", demo, CLIRunner.absoluteMedia("one-face.mp4"), CLIRunner.absoluteMedia("speech.wav"), "b.mp4")
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("is in the journal"), "\(second.stderr)")
+        let a = try Data(contentsOf: URL(fileURLWithPath: klip.directory + "/a.mp4"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: klip.directory + "/b.mp4"))
+        #expect(a.count > 10_000)
+        #expect(a == b)
+    }
+
+    @Test func printedAddressesAreFilesThatOutliveTheCommand() async throws {
+        let (klip, home) = try newcomer()
+        let identified = try await klip("identify", CLIRunner.absoluteMedia("one-face.mp4"), "--json")
+        #expect(identified.status == 0, "\(identified.stderr)")
+        let session = try JSONDecoder().decode(IdentifyJSON.self, from: Data(identified.stdout.utf8))
+        let face = try #require(session.face_data.first)
+        let url = try #require(URL(string: face.face_image))
+        #expect(url.isFileURL, "\(face.face_image)")
+        #expect(url.path.hasPrefix(home + "/.local/state/klip/files/"), "\(url.path)")
+        // The command has ended, its emulator with it; the crop is still there.
+        #expect(try Data(contentsOf: url).starts(with: [0xFF, 0xD8]))
+        let table = try await klip("identify", CLIRunner.absoluteMedia("one-face.mp4"))
+        #expect(table.stdout.contains("file://\(home)/.local/state/klip/files/sessions/"), "\(table.stdout)")
+        #expect(!table.stdout.contains("http://"))
+    }
+
+    @Test func refusalsNameTheFlagThatAllowsTheFile() async throws {
+        let (klip, _) = try newcomer()
+        let clip = CLIRunner.absoluteMedia("one-face.mp4")
+        let narrowed = try await klip("identify", "--media-root", klip.directory, clip)
+        #expect(narrowed.status == 1)
+        #expect(narrowed.stderr.contains("--media-root"), "\(narrowed.stderr)")
+        #expect(narrowed.stderr.contains(clip))
+        #expect(!narrowed.stderr.contains("Kling error"), "\(narrowed.stderr)")
+
+        let script = klip.directory + "/faces.lua"
+        try "print(#identify(arg[1]).faces)".write(toFile: script, atomically: true, encoding: .utf8)
+        let sandboxed = try await klip("run", "--sandbox", script, clip)
+        #expect(sandboxed.status == 1)
+        #expect(sandboxed.stderr.contains("--allow-dir"), "\(sandboxed.stderr)")
+        #expect(!sandboxed.stderr.contains("Kling error"), "\(sandboxed.stderr)")
+        let allowed = try await klip("run", "--sandbox", "--allow-dir", CLIRunner.root.appendingPathComponent("media").path, script, clip)
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.stdout == "1\n")
+        // Without --sandbox, a file named on the command line is the script's to use.
+        let open = try await klip("run", script, clip)
+        #expect(open.status == 0, "\(open.stderr)")
+        #expect(open.stdout == "1\n")
+    }
+}

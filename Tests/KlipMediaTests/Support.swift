@@ -1,0 +1,41 @@
+import Foundation
+import KlipMedia
+import Testing
+
+/// Open file descriptors of this process (`/proc/self/fd`).
+func openFDCount() -> Int {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+}
+
+/// A fresh temporary directory, removed by the caller's `defer`.
+func makeTempDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("klip-media-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A short test clip made by ffmpeg's own sources: 2 s of 320x240 video at 25 fps with a tone.
+func makeClip(in directory: URL, name: String = "clip.mp4") async throws -> String {
+    let path = directory.appendingPathComponent(name).path
+    try await ProcessRunner.check("ffmpeg", ["-v", "error", "-nostdin", "-y",
+                                             "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25",
+                                             "-f", "lavfi", "-i", "sine=duration=2",
+                                             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                                             "-c:a", "aac", "-shortest", path])
+    return path
+}
+
+/// A 1 s WAV tone.
+func makeTone(at path: String, frequency: Int = 440) async throws {
+    try await ProcessRunner.check("ffmpeg", ["-v", "error", "-nostdin", "-y", "-f", "lavfi",
+                                             "-i", "sine=frequency=\(frequency):duration=1", path])
+}
+
+/// The fd count after `body`, minus before. Other suites of the same test process open
+/// and close fds meanwhile, so callers assert with a margin far below what a leak of even
+/// one fd per call would add over their many iterations.
+func fdGrowth(_ body: () async throws -> Void) async rethrows -> Int {
+    let before = openFDCount()
+    try await body()
+    return openFDCount() - before
+}
