@@ -134,11 +134,12 @@ public enum MediaEdit {
 
     static func seconds(_ ms: Int) -> String { String(format: "%.3f", Double(ms) / 1000) }
 
-    /// A frame rate as ffmpeg's exact fraction for the common NTSC rates.
+    /// A frame rate as ffmpeg reads it exactly: whole rates as integers, NTSC rates
+    /// (29.97, 23.976, 59.94) as n*1000/1001.
     static func rational(_ fps: Double) -> String {
-        for d in [1001.0] where abs(fps * d / 1000 - (fps * d / 1000).rounded()) < 0.01 && abs(fps - fps.rounded()) > 0.01 {
-            return "\(Int((fps * d / 1000).rounded()) * 1000)/\(Int(d))"
-        }
-        return fps == fps.rounded() ? String(Int(fps)) : String(fps)
+        if fps == fps.rounded() { return String(Int(fps)) }
+        let ntsc = (fps * 1.001).rounded()
+        if abs(ntsc / 1.001 - fps) < 0.001 { return "\(Int(ntsc) * 1000)/1001" }
+        return String(fps)
     }
 }
