@@ -115,7 +115,8 @@ let package = Package(
 
         .testTarget(
             name: "KlingAPITests",
-            dependencies: ["KlingAPI", "KlipMedia", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["KlingAPI", "KlipMedia", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
         .testTarget(name: "KlipMediaTests", dependencies: ["KlipMedia"]),

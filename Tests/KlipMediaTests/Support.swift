@@ -2,9 +2,14 @@ import Foundation
 import KlipMedia
 import Testing
 
-/// Open file descriptors of this process (`/proc/self/fd`).
+/// Open pipe fds of this process (`/proc/self/fd`). Only pipes: the suites of the same test
+/// process open sockets and files all the time, while their pipes live only as long as a
+/// subprocess runs, so a leak stands out from that noise.
 func openFDCount() -> Int {
-    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return names.filter { name in
+        ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)")) ?? "").hasPrefix("pipe:")
+    }.count
 }
 
 /// A fresh temporary directory, removed by the caller's `defer`.

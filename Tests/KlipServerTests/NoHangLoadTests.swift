@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+/// Issue 9 item 4: loads that once hung the emulator (false 1201s, zombies, tasks stuck in
+/// `processing`) finish. Bounds are generous (minutes) and only catch a hang.
+@Suite("No hang under load", .serialized)
+struct NoHangLoadTests {
+    @Test func aThousandCreatesTwoHundredInFlightAllFinishWithNoZombie() async throws {
+        let state = try temporaryDirectory()
+        let media = ServeProcess.repoMedia
+        let server = try await ServeProcess.start(
+            ["--render", "none", "--state-dir", state.path, "--media-root", media, "--max-parallel", "2000"])
+        let base = server.baseURL + "/v1"
+        let identify = try await identifyGate.withPermit {
+            try await call(.POST, base + "/videos/identify-face", json: ["video_url": "file://\(media)/one-face.mp4"])
+        }
+        let session = try #require(identify.data?["session_id"] as? String, "identify: \(identify.message)")
+        let sound = try Data(contentsOf: URL(fileURLWithPath: "\(media)/speech.wav")).base64EncodedString()
+        let ids = try await withThrowingTaskGroup(of: String?.self) { group in
+            var ids: [String] = []
+            for n in 0..<1000 {
+                if n >= 200, let id = try await group.next() { ids.append(id ?? "") }
+                group.addTask {
+                    let body = TestEmulator.createBody(session: session, sound: sound, start: 0, end: 2500, insert: n)
+                    return try await call(.POST, base + "/videos/advanced-lip-sync", json: body).data?["task_id"] as? String
+                }
+            }
+            for try await id in group { ids.append(id ?? "") }
+            return ids
+        }
+        #expect(ids.count == 1000)
+        #expect(ids.allSatisfy { !$0.isEmpty }, "\(ids.filter(\.isEmpty).count) creates failed")
+        // Every task reaches a final status (a bound of polls against a hang, not a timing).
+        var unfinished = Set(ids.filter { !$0.isEmpty })
+        for _ in 0..<600 where !unfinished.isEmpty {
+            for id in unfinished {
+                let status = try await call(.GET, base + "/videos/advanced-lip-sync/\(id)").data?["task_status"] as? String
+                if status == "succeed" { unfinished.remove(id) }
+            }
+            if !unfinished.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(unfinished.isEmpty, "\(unfinished.count) tasks never succeeded")
+        #expect(FDLimitTests.zombieChildren(of: server.pid).isEmpty)
+        server.kill(SIGTERM)
+        #expect(await server.exitStatus() == 0)
+        await server.ensureStopped()
+    }
+}
