@@ -129,7 +129,7 @@ extension Backend: ScriptBackend {
     func journal() async throws -> Journal? {
         do { return try openJournal() } catch let error as JournalError {
             // The script sees the file named as the field, not a network failure.
-            throw ScriptError(kind: "validation", message: error.advice, field: error.path)
+            throw ScriptError(kind: .validation, message: error.advice, field: error.path)
         }
     }
 }
