@@ -20,12 +20,14 @@ struct IdentifyCommand: AsyncParsableCommand {
     var json = false
 
     @OptionGroup var backend: BackendOptions
+    @OptionGroup var localUpload: LocalUpload
 
     func run() async throws {
         let backend = try backend.makeBackend()
+        let sent = videoID == nil ? try await localUpload.resolve(video, backend: backend) : video
         let found = try await backend.run { client in
             let result = if let videoID { try await client.identifyFace(IdentifyFaceRequest(videoID: videoID)) }
-                         else { try await client.identifyFace(video: video) }
+                         else { try await client.identifyFace(video: sent) }
             if let sheet {
                 let written = try await client.contactSheet(result, title: "\((video as NSString).lastPathComponent): \(result.faceData.count) face(s)", to: sheet)
                 stderrLine("klip: contact sheet \(written)")

@@ -28,6 +28,10 @@ import Testing
     }
 
     func run(_ arguments: [String], environment extra: [String: String], in dir: URL) async throws -> (Int32?, String) {
+        try await klip(["run"] + arguments, environment: extra, in: dir)
+    }
+
+    func klip(_ arguments: [String], environment extra: [String: String], in dir: URL) async throws -> (Int32?, String) {
         var environment = ProcessInfo.processInfo.environment
         for name in ["KLING_API_KEY", "KLING_ACCESS_KEY", "KLING_SECRET_KEY", "KLIP_UPLOAD", "KLIP_INIT", "AWS_ACCESS_KEY_ID",
                      "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"] {
@@ -36,7 +40,7 @@ import Testing
         environment["KLIP_STATE_DIR"] = dir.appendingPathComponent("state").path
         environment["XDG_CONFIG_HOME"] = dir.appendingPathComponent("config").path
         environment.merge(extra) { $1 }
-        let process = try ChildProcess(executable: ChildProcess.klip, arguments: ["run"] + arguments, environment: environment, directory: dir)
+        let process = try ChildProcess(executable: ChildProcess.klip, arguments: arguments, environment: environment, directory: dir)
         return await process.finish()
     }
 
@@ -80,6 +84,14 @@ import Testing
         #expect(again == 0, "\(rerun)")
         #expect(rerun.contains("already uploaded"), "\(rerun)")
         #expect(rerun.contains("not created again"), "the same URL, so the journal's task: \(rerun)")
+
+        // `klip identify --upload` takes the same path; the URL's signature is never printed.
+        var cli = aws
+        cli["KLIP_UPLOAD"] = nil
+        let (identified, table) = try await klip(["identify", "--upload", "s3://klip-run/cli", "--json", video], environment: cli, in: dir)
+        #expect(identified == 0, "\(table)")
+        #expect(table.contains("session_id"), "\(table)")
+        #expect(!table.contains("X-Amz-Signature"), "\(table)")
     }
 
     @Test func theInitFilesUploaderReplacesS3AndPlanningCallsNothing() async throws {

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import KlipScript
+import KlipUpload
+
+/// A CLI command's local video, made a URL the way a script's would be: the init file runs
+/// first (its `kling.uploader` wins), else the built-in S3 upload. Only when the backend
+/// is not the embedded emulator; otherwise the path goes as it is.
+struct LocalUpload: ParsableArguments {
+    @Option(help: ArgumentHelp("Upload a local video here first when the API is not the embedded emulator (default: KLIP_UPLOAD).", valueName: "s3://BUCKET/PREFIX"))
+    var upload: String?
+
+    @Flag(name: .customLong("no-init"), help: "Do not run the init file (KLIP_INIT, or $XDG_CONFIG_HOME/klip/init.lua) before uploading.")
+    var noInit = false
+
+    func resolve(_ video: String, backend: Backend) async throws -> String {
+        let lower = video.lowercased()
+        guard backend.uploadsLocalMedia, !lower.hasPrefix("http://"), !lower.hasPrefix("https://") else { return video }
+        do { await backend.setUploads(try S3Settings.resolve(destination: upload, environment: awsEnvironment)) } catch {
+            throw CLIError.usage(error.description)
+        }
+        var options = ScriptOptions(source: .code("return kling.upload(arg[1])"), arguments: [video])
+        if !noInit {
+            do { options.initFile = try InitFile.resolve() } catch { throw CLIError.usage("KLIP_INIT: " + error.message) }
+        }
+        // The runner reports its own errors (naming KLIP_UPLOAD or the hook).
+        let result = await ScriptRunner(options: options, backend: backend).run()
+        guard result.exitStatus == 0, case let .string(url)? = result.values.first else {
+            throw CLIError(message: "\(video): not uploaded", status: max(result.exitStatus, 1))
+        }
+        return url
+    }
+}
