@@ -145,3 +145,29 @@ import Testing
         #expect(PathPolicy.resolve(f.script.path + "/dangling") == outside + "/nowhere/y.png")
     }
 }
+
+/// Issue 9's limit findings for native helpers: their work counts against the limits.
+@Suite struct NativeLimitTests {
+    @Test func jsonEncodeOfAHugeSharedStringStaysUnderTheMemoryLimit() async {
+        let r = await run("""
+        local big = ("x"):rep(1 << 20)
+        local t = {}
+        for i = 1, 1000 do t[i] = big end
+        local ok, err = pcall(kling.json.encode, t)
+        return ok, tostring(err)
+        """, memoryLimit: 64 << 20)
+        #expect(r.values.first == .bool(false), "\(r.values) \(r.message)")
+        #expect(r.values.last?.stringValue?.contains("not enough memory") == true, "\(r.values)")
+    }
+
+    @Test func nativeEncodingCountsAgainstTheCPULimitAndEndsTheRun() async {
+        let r = await run("""
+        local big = ("x"):rep(1 << 20)
+        local t = {}
+        for i = 1, 64 do t[i] = big end
+        while true do pcall(kling.json.encode, t) end
+        """, cpuLimit: 0.5)
+        #expect(r.status == 1)
+        #expect(r.message.contains("CPU limit"), "\(r.message)")
+    }
+}
