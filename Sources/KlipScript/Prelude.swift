@@ -103,9 +103,15 @@ local function local_video(video)
   if type(v) == "string" and v ~= "" and not is_url(v) then return v end
   return nil
 end
+-- Whether identify uploads a local video first (ScriptBackend.localVideos).
+local function uploads_local_videos()
+  local route = opts.local_videos
+  if route == "uploadWhenConfigured" then return kling.uploader ~= nil or opts.builtin_upload end
+  return route == "upload"
+end
 function kling.identify(video)
   local session
-  local path = opts.upload_local and local_video(video)
+  local path = uploads_local_videos() and local_video(video)
   if path then
     session = identify_uploaded(kling.upload(path))
   else

@@ -15,13 +15,25 @@ public protocol ScriptBackend: Sendable {
     func callbackURL() async -> String?
     /// The built-in S3 uploader (`KLIP_UPLOAD` / `--upload`), nil when none is configured.
     func uploader() async throws -> ContentUploader?
-    /// Whether local videos must be uploaded before `identify` (any backend but the embedded emulator).
-    var uploadsLocalMedia: Bool { get }
+    /// How a local video given to `identify` reaches the API.
+    var localVideos: LocalVideoRoute { get }
+}
+
+/// How a local video given to `identify` reaches the API.
+public enum LocalVideoRoute: String, Sendable {
+    /// The API reads the file itself: the embedded emulator.
+    case sendPath
+    /// A `klip serve` on this machine reads the file itself, unless an uploader is configured
+    /// (`kling.uploader`, or `KLIP_UPLOAD`): then the upload path is taken, so it can be
+    /// tested offline against `klip serve --remote-only`.
+    case uploadWhenConfigured
+    /// The API reads only public URLs (Kling's cloud, a gateway): always upload.
+    case upload
 }
 
 extension ScriptBackend {
     public func journal() async throws -> Journal? { nil }
     public func callbackURL() async -> String? { nil }
     public func uploader() async throws -> ContentUploader? { nil }
-    public var uploadsLocalMedia: Bool { false }
+    public var localVideos: LocalVideoRoute { .sendPath }
 }

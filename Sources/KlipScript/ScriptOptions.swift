@@ -31,6 +31,8 @@ public struct ScriptOptions: Sendable {
     public var planning = false
     /// A Lua file run in the script's state before the script (`init.lua`); nil: none.
     public var initFile: String?
+    /// The built-in S3 upload is configured (`KLIP_UPLOAD` / `--upload`).
+    public var builtInUpload = false
 
     public init(source: Source, arguments: [String] = [], sandbox: Bool = false,
                 allowedDirectories: [String] = [], memoryLimit: UInt64? = nil, cpuLimit: Double? = nil,

@@ -1,5 +1,6 @@
 import Foundation
 import KlingAPI
+import KlipScript
 import KlipCallbacks
 import KlipJournal
 import KlipServer
@@ -133,10 +134,12 @@ actor Backend {
         return made
     }
 
-    /// Kling's cloud (or any API but the embedded emulator) reads no local files.
-    nonisolated var uploadsLocalMedia: Bool {
-        if case .embedded = target { return false }
-        return true
+    /// Kling's cloud reads no local files; an emulator on this machine does.
+    nonisolated var localVideos: LocalVideoRoute {
+        switch target {
+        case .embedded: .sendPath
+        case let .remote(config): config.isLocal ? .uploadWhenConfigured : .upload
+        }
     }
 
     /// The journal of this backend's account, opened on first use.

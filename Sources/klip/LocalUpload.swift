@@ -15,11 +15,19 @@ struct LocalUpload: ParsableArguments {
 
     func resolve(_ video: String, backend: Backend) async throws -> String {
         let lower = video.lowercased()
-        guard backend.uploadsLocalMedia, !lower.hasPrefix("http://"), !lower.hasPrefix("https://") else { return video }
-        do { await backend.setUploads(try S3Settings.resolve(destination: upload, environment: awsEnvironment)) } catch {
+        let route = backend.localVideos
+        guard route != .sendPath, !lower.hasPrefix("http://"), !lower.hasPrefix("https://") else { return video }
+        let settings: S3Settings?
+        do { settings = try S3Settings.resolve(destination: upload, environment: awsEnvironment) } catch {
             throw CLIError.usage(error.description)
         }
-        var options = ScriptOptions(source: .code("return kling.upload(arg[1])"), arguments: [video])
+        await backend.setUploads(settings)
+        // An emulator on this machine reads the path itself unless an uploader is configured.
+        let code = route == .upload || settings != nil
+            ? "return kling.upload(arg[1])"
+            : "if kling.uploader == nil then return arg[1] end return kling.upload(arg[1])"
+        var options = ScriptOptions(source: .code(code), arguments: [video])
+        options.builtInUpload = settings != nil
         if !noInit {
             do { options.initFile = try InitFile.resolve() } catch { throw CLIError.usage("KLIP_INIT: " + error.message) }
         }

@@ -106,7 +106,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         let backend = plan ? try backendOptions.makePlanningBackend() : try backendOptions.makeBackend()
         if !plan {
-            do { await backend.setUploads(try S3Settings.resolve(destination: upload, environment: awsEnvironment)) } catch {
+            do {
+                let settings = try S3Settings.resolve(destination: upload, environment: awsEnvironment)
+                options.builtInUpload = settings != nil
+                await backend.setUploads(settings)
+            } catch {
                 throw CLIError.usage(error.description)
             }
         }
@@ -168,7 +172,7 @@ struct UnjournaledBackend: ScriptBackend {
     func client() async throws -> KlingClient { try await backend.makeClient() }
     func callbackURL() async -> String? { await backend.callbackReceiverURL }
     func uploader() async throws -> ContentUploader? { try await backend.uploader() }
-    var uploadsLocalMedia: Bool { backend.uploadsLocalMedia }
+    var localVideos: LocalVideoRoute { backend.localVideos }
 }
 
 

@@ -52,6 +52,19 @@ import Testing
         print("RESULT " .. r.task_status .. " " .. #s.faces .. " " .. tostring(os.getenv("AWS_SECRET_ACCESS_KEY")))
         """
 
+    /// Against an API that is not on this machine a local video cannot be sent as a path: with
+    /// no uploader the error names the ways out, before any request (the host is never reached).
+    @Test func theCloudWithoutAnUploaderNamesTheWaysOut() async throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let video = Self.media.appendingPathComponent("one-face.mp4").path
+        let (status, output) = try await run(["-e", "identify(arg[1])", video],
+                                             environment: ["KLING_BASE_URL": "https://kling.invalid", "KLING_API_KEY": "k-test"], in: dir)
+        #expect(status == 1)
+        #expect(output.contains("KLIP_UPLOAD") && output.contains("kling.uploader"), "\(output)")
+        #expect(!output.contains("k-test"))
+    }
+
     @Test func aLocalVideoIsUploadedToS3AndTheCloudLikeEmulatorIdentifiesIt() async throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -66,12 +79,13 @@ import Testing
         let video = Self.media.appendingPathComponent("one-face.mp4").path
         let speech = Self.media.appendingPathComponent("speech.wav").path
 
-        // Without an uploader the cloud's refusal is explained, and names the way out.
+        // Without an uploader, an emulator on this machine is sent the path (it may read it):
+        // the cloud-like one refuses it as Kling does, naming the field.
         var noUpload = aws
         noUpload["KLIP_UPLOAD"] = nil
         let (refusedStatus, refused) = try await run(["job.lua", video, speech], environment: noUpload, in: dir)
         #expect(refusedStatus == 1)
-        #expect(refused.contains("KLIP_UPLOAD"), "\(refused)")
+        #expect(refused.contains("1201") && refused.contains("video_url"), "\(refused)")
 
         let (status, output) = try await run(["job.lua", video, speech], environment: aws, in: dir)
         #expect(status == 0, "\(output)")

@@ -6,7 +6,13 @@ import Testing
 
 /// The tests' client: generous timeouts, because on a shared 2-core machine an identify can
 /// wait a long time for the CPU. Never shut down (it lives as long as the test process).
-let testClient = HTTPClient(configuration: .init(timeout: .init(connect: .seconds(30), read: .seconds(600))))
+/// The connect timeout also bounds the wait for a pooled connection, which the load tests'
+/// 200 requests in flight make long: so it only catches a hang, like the read timeout.
+let testClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(600), read: .seconds(600)))
+    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+    return HTTPClient(configuration: configuration)
+}()
 
 /// At most two identify calls (dlib over a whole video) at once across all parallel tests:
 /// more only make each slower.
