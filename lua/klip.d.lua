@@ -191,7 +191,8 @@ function kling.silences(audio, opts) end
 ---session, or an image path or URL), by dlib's face descriptor of the `face_image` crops
 ---(computed locally; works with the cloud's crop URLs). Returns nil when no face lies within
 ---`threshold` (default 0.6, Euclidean: one person measures 0.05-0.20, two people 0.68-0.70
----on the sample media), and the nearest distance either way.
+---on the sample media), and the nearest distance either way (just nil when the session has
+---no faces).
 ---@param reference klip.Face|string
 ---@param session klip.Session
 ---@param opts? {threshold?: number}
@@ -210,7 +211,7 @@ function kling.match(reference, session, opts) end
 ---@field video string
 ---@field audio string
 ---@field out string The finished .mp4; intermediate files go to `out .. ".parts/"`.
----@field face? integer|klip.Face|fun(session: klip.Session): klip.Face|nil Position in each segment's faces (from 1), a face to match, or a chooser; default the first face.
+---@field face? integer|klip.Face|fun(session: klip.Session): klip.Face|nil Position in each segment's faces (from 1), a face to match, or a chooser; default the first face. No face (a position past the faces, no match, a string) makes the segment "no_face", not an error.
 ---@field audio_start? integer ms into the audio (default 0).
 ---@field insert? integer ms into the video where the audio starts (default 0).
 ---@field otio? string Also write an OpenTimelineIO timeline of the cut.
