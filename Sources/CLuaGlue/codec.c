@@ -95,9 +95,19 @@ static void enc_ref(lua_State *L, buffer *b, int idx) {
     enc_bytes(L, b, &r, 4);
 }
 
+// The encoding is memory the script asked for, and its time is the script's time: a table
+// holding one big string many times must not pass the limits by being encoded natively.
+static void enc_budget(lua_State *L, buffer *b, size_t more) {
+    klip_state *S = S_of(L);
+    if (S->limit && (more > S->limit || S->used + b->len > S->limit - more)) luaL_error(L, "not enough memory");
+    if (glue_cpu_spent(S)) luaL_error(L, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit);
+}
+
 void glue_encode_value(lua_State *L, buffer *b, int idx, int depth) {
     idx = lua_absindex(L, idx);
-    if (++S_of(L)->enc_nodes > MAX_ENCODED_NODES) luaL_error(L, "argument too large (more than %d values)", MAX_ENCODED_NODES);
+    long nodes = ++S_of(L)->enc_nodes;
+    if (nodes > MAX_ENCODED_NODES) luaL_error(L, "argument too large (more than %d values)", MAX_ENCODED_NODES);
+    if ((nodes & 4095) == 0) enc_budget(L, b, 0);
     switch (lua_type(L, idx)) {
     case LUA_TNIL: enc_byte(L, b, KLIP_V_NIL); break;
     case LUA_TBOOLEAN: enc_byte(L, b, lua_toboolean(L, idx) ? KLIP_V_TRUE : KLIP_V_FALSE); break;
@@ -114,6 +124,7 @@ void glue_encode_value(lua_State *L, buffer *b, int idx, int depth) {
         size_t n;
         const char *s = lua_tolstring(L, idx, &n);
         if (n > UINT32_MAX) luaL_error(L, "string too long");
+        enc_budget(L, b, n + 5);
         enc_byte(L, b, KLIP_V_STRING); enc_u32(L, b, (uint32_t)n); enc_bytes(L, b, s, n);
         break;
     }

@@ -52,6 +52,9 @@ static inline klip_state *S_of(lua_State *L) {
 // state.c: the hook and the CPU accounting of a resume.
 void glue_klip_hook(lua_State *L, lua_Debug *ar);
 void glue_begin_slice(klip_state *S);
+// Native work inside a slice (encoding arguments) is Lua time too: 1 once the CPU limit is
+// spent, and then the state is killed, so the run ends whatever the script catches.
+int glue_cpu_spent(klip_state *S);
 void glue_end_slice(klip_state *S);
 
 // codec.c: buffers, error text, registry references, the value encoding.

@@ -106,6 +106,12 @@ void klip_name_thread(const char *name) {
 }
 
 
+int glue_cpu_spent(klip_state *S) {
+    if (S->cpu_limit <= 0 || !S->in_slice) return 0;
+    if (S->cpu_used + (thread_cpu() - S->slice_start) <= S->cpu_limit) return 0;
+    kill_once(S, KLIP_KILL_CPU_LIMIT);
+    return 1;
+}
 void glue_begin_slice(klip_state *S) { S->slice_start = thread_cpu(); S->in_slice = 1; }
 void glue_end_slice(klip_state *S) {
     if (S->in_slice) S->cpu_used += thread_cpu() - S->slice_start;

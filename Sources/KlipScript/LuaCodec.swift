@@ -76,13 +76,21 @@ enum LuaCodec {
     }
 
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> [LuaValue] {
-        var r = Reader(bytes: bytes)
         var out: [LuaValue] = []
+        decode(bytes, into: &out)
+        return out
+    }
+
+    /// Decodes into `out`, reusing its storage: a binding call that keeps nothing allocates
+    /// nothing for its arguments (a binding that keeps them shares the buffer, and the next
+    /// call copies on write).
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [LuaValue]) {
+        out.removeAll(keepingCapacity: true)
+        var r = Reader(bytes: bytes)
         while r.at < bytes.count {
             guard let v = value(&r) else { break }
             out.append(v)
         }
-        return out
     }
 
     /// nil at the end marker or on malformed input.

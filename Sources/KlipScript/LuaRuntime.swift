@@ -58,6 +58,8 @@ final class LuaRuntime {
     let options: ScriptOptions
     let context: ScriptContext
     private(set) var bindings: [Binding] = []
+    /// The current binding call's arguments; its storage is reused from call to call.
+    private var arguments: [LuaValue] = []
 
     private var threads: [Int: LuaThread] = [:]
     private var ready: [(LuaThread, [UInt8])] = []
@@ -356,8 +358,9 @@ final class LuaRuntime {
     // MARK: callbacks from C
 
     fileprivate func dispatch(binding: Int, args: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let values = LuaCodec.decode(args)
-        let result = bindings[binding].body(self, values)
+        LuaCodec.decode(args, into: &arguments)
+        let result = bindings[binding].body(self, arguments)
+        arguments.removeAll(keepingCapacity: true) // let go of the values, keep the storage
         switch result {
         case let .values(vs):
             if vs.isEmpty { return 0 } // the trampoline emptied the output buffer

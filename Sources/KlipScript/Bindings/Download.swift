@@ -29,7 +29,7 @@ struct Download: ServiceBinding {
             throw .argument("path", "kling.download needs a destination path")
         }
         pathArgument = pathArg
-        path = try rt.context.paths.check(pathArg, field: "path")
+        path = try rt.context.paths.checkOutput(pathArg, field: "path")
         taskID = source.isTable ? Tables.taskID(source) : nil
     }
 

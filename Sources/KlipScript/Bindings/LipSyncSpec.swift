@@ -53,7 +53,7 @@ struct LipSyncSpec: Sendable {
         if audioID == nil { audioID = try string(face["audio_id"], "\(base).audio_id") }
         var sound = try string(face["sound_file"], "\(base).sound_file")
         var local: String?
-        if let s = sound, !s.isEmpty, !PathPolicy.isURL(s), !Self.looksLikeBase64(s) {
+        if let s = sound, !s.isEmpty, !PathPolicy.isURL(s), !s.hasPrefix("data:"), !Self.isBase64Audio(s) {
             local = try paths.check(s, field: "\(base).sound_file")
             sound = local
         }
@@ -78,8 +78,16 @@ struct LipSyncSpec: Sendable {
         }
     }
 
-    /// Long text with no path separators or dots: Base64 the script made itself.
-    static func looksLikeBase64(_ s: String) -> Bool {
-        s.utf8.count > 1024 && !FileManager.default.fileExists(atPath: s)
+    /// Base64 the script made itself, decided by content alone (never by whether a file of
+    /// that name exists, which would tell a sandboxed script about paths outside): it decodes,
+    /// and the bytes begin like an audio file Kling takes (wav, mp3, m4a, aac).
+    static func isBase64Audio(_ s: String) -> Bool {
+        guard s.utf8.count >= 16, s.utf8.count % 4 == 0 else { return false }
+        guard let head = Data(base64Encoded: String(decoding: s.utf8.prefix(16), as: UTF8.self)) else { return false }
+        let b = [UInt8](head)
+        guard Data(base64Encoded: s) != nil else { return false }
+        if b.starts(with: Array("RIFF".utf8)) || b.starts(with: Array("ID3".utf8)) || b.starts(with: Array("ADIF".utf8)) { return true }
+        if b.count >= 2, b[0] == 0xFF, b[1] & 0xE0 == 0xE0 { return true } // MPEG audio / ADTS frame sync
+        return b.count >= 8 && Array(b[4..<8]) == Array("ftyp".utf8)
     }
 }

@@ -30,7 +30,7 @@ enum ContactSheet {
         var arguments = ["-nostdin", "-hide_banner", "-v", "error", "-y"]
         var filters: [String] = []
         for (i, face) in faces.enumerated() {
-            arguments += ["-i", face.image.hasPrefix("file://") ? (URL(string: face.image)?.path ?? face.image) : face.image]
+            arguments += ["-i", face.image] // checked by PathPolicy: an http(s) URL or an absolute path
             let x0 = face.start * tile / timeline
             let width = max(2, (face.end - face.start) * tile / timeline)
             var chain = "[\(i):v]scale=\(tile):\(tile):force_original_aspect_ratio=decrease,"
@@ -64,17 +64,24 @@ enum ContactSheet {
 extension LuaRuntime {
     func registerSheet() {
         register("sheet", waits: true) { rt, args in
-            guard let faces = ContactSheet.faces(of: args.first ?? .nil) else {
+            guard var faces = ContactSheet.faces(of: args.first ?? .nil) else {
                 return .error(.argument("session", "kling.sheet needs a session with faces (what identify returned)"))
             }
             guard let pathArg = args.count > 1 ? args[1].stringValue : nil, !pathArg.isEmpty else {
                 return .error(.argument("path", "kling.sheet needs an output image path (.png or .jpg)"))
             }
             let path: String
-            do throws(ScriptError) { path = try rt.context.paths.check(pathArg, field: "path") } catch { return .error(error) }
+            do throws(ScriptError) {
+                path = try rt.context.paths.checkOutput(pathArg, field: "path")
+                // Each crop is read by ffmpeg: the same rule as any other input.
+                for i in faces.indices {
+                    faces[i].image = try rt.context.paths.check(faces[i].image, field: "session.faces[\(i + 1)].face_image")
+                }
+            } catch { return .error(error) }
+            let checked = faces
             return .wait {
                 do {
-                    try await ContactSheet.render(faces, to: path)
+                    try await ContactSheet.render(checked, to: path)
                     return .values([.string(pathArg)])
                 } catch let e as ScriptError {
                     return .error(e)
