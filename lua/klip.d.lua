@@ -68,9 +68,9 @@
 
 ---@class klip.MediaInfo
 ---@field duration integer ms.
----@field width? integer
----@field height? integer
----@field fps? number
+---@field width? integer nil without a video stream.
+---@field height? integer nil without a video stream.
+---@field fps? number nil without a video stream.
 ---@field has_video boolean
 ---@field has_audio boolean
 ---@field audio_duration? integer ms.
@@ -78,7 +78,8 @@
 ---@field size? integer Bytes.
 
 ---Finds the faces in a video and the intervals each can be lip-synced in.
----@param video string|{video_url: string}|{video_id: string} URL, or a local path / file:// URL (local engine only).
+---A local video is uploaded first (kling.upload) when the backend is not the embedded emulator.
+---@param video string|{video_url: string}|{video_id: string} URL, or a local path / file:// URL.
 ---@return klip.Session
 function identify(video) end
 
@@ -99,11 +100,29 @@ function lipsync(spec) end
 ---@return klip.Result
 function wait(task, opts) end
 
+---What `kling.uploader` is given about the file.
+---@class klip.FileInfo
+---@field size integer Bytes.
+---@field sha256 string Hex digest of the content.
+---@field kind "video"|"audio" "audio" for .wav .mp3 .m4a .aac .flac .ogg .oga .opus.
+
 ---@class kling
 ---@field backend "local"|"kling"
+---@field planning boolean True under `klip run --plan` (nothing is sent, uploaded or paid for).
+---@field uploader? fun(path: string, info: klip.FileInfo): string Turns a local file into an http(s) URL (set it in the init file); when nil, the built-in S3 upload (`--upload` / `KLIP_UPLOAD`) is used.
 ---@field json kling.json
 ---@field edit kling.edit
 kling = {}
+
+---A local file as a URL Kling's cloud can fetch: `kling.uploader(path, info)` when set, else
+---the built-in S3 upload (content-addressed `PREFIX/<sha256>.<ext>`, a presigned GET URL).
+---An http(s) URL is returned unchanged; under `--plan` the result is `"file://" .. path` and
+---nothing is sent. `identify` calls it for local videos when the backend is not the embedded
+---emulator. Raises a validation error (field "kling.uploader") when no uploader is
+---configured or the hook returns no URL, ("path") when the file cannot be read.
+---@param path string
+---@return string url
+function kling.upload(path) end
 
 kling.identify = identify
 kling.lipsync = lipsync
@@ -172,7 +191,8 @@ function kling.silences(audio, opts) end
 ---session, or an image path or URL), by dlib's face descriptor of the `face_image` crops
 ---(computed locally; works with the cloud's crop URLs). Returns nil when no face lies within
 ---`threshold` (default 0.6, Euclidean: one person measures 0.05-0.20, two people 0.68-0.70
----on the sample media), and the nearest distance either way.
+---on the sample media), and the nearest distance either way (just nil when the session has
+---no faces).
 ---@param reference klip.Face|string
 ---@param session klip.Session
 ---@param opts? {threshold?: number}
@@ -191,7 +211,7 @@ function kling.match(reference, session, opts) end
 ---@field video string
 ---@field audio string
 ---@field out string The finished .mp4; intermediate files go to `out .. ".parts/"`.
----@field face? integer|klip.Face|fun(session: klip.Session): klip.Face|nil Position in each segment's faces (from 1), a face to match, or a chooser; default the first face.
+---@field face? integer|klip.Face|fun(session: klip.Session): klip.Face|nil Position in each segment's faces (from 1), a face to match, or a chooser; default the first face. No face (a position past the faces, no match, a string) makes the segment "no_face", not an error.
 ---@field audio_start? integer ms into the audio (default 0).
 ---@field insert? integer ms into the video where the audio starts (default 0).
 ---@field otio? string Also write an OpenTimelineIO timeline of the cut.
