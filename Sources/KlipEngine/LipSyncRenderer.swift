@@ -107,10 +107,7 @@ public struct LipSyncRenderer: Sendable {
         } catch { throw EngineError.from(error) }
         do {
             try await withTaskCancellationHandler {
-                try await DedicatedThread.run(name: "klip-render") {
-                    var stage = stage
-                    try Self.pump(reader: reader, writer: writer, fps: fps, stage: &stage)
-                }
+                try await Self.pump(reader: reader, writer: writer, fps: fps, stage: stage)
             } onCancel: {
                 reader.cancel()
                 writer.cancel()
@@ -129,9 +126,31 @@ public struct LipSyncRenderer: Sendable {
         }
     }
 
-    /// The blocking frame loop.
-    private static func pump<Stage: FrameStage>(reader: FrameReader, writer: FrameWriter, fps: Double,
-                                                stage: inout Stage) throws {
+    /// The frame loop on two dedicated threads: decode + stage on one, encoder writes on the
+    /// other (see FrameHandoff). Either failing stops the other quietly, so its own error is
+    /// the one reported (a broken input surfaces as the decoder's error).
+    private static func pump<Stage: FrameStage & Sendable>(reader: FrameReader, writer: FrameWriter, fps: Double,
+                                                           stage: Stage) async throws {
+        let handoff = FrameHandoff()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await DedicatedThread.run(name: "klip-render-write") {
+                    do { try drain(handoff, into: writer) } catch { handoff.abandon(); throw error }
+                }
+            }
+            group.addTask {
+                try await DedicatedThread.run(name: "klip-render") {
+                    var stage = stage
+                    do { try produce(reader: reader, handoff: handoff, fps: fps, stage: &stage) } catch { handoff.abandon(); throw error }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Decodes and processes frames into the handoff, then waits for the decoder.
+    private static func produce<Stage: FrameStage>(reader: FrameReader, handoff: FrameHandoff, fps: Double,
+                                                   stage: inout Stage) throws {
         var buffer: [UInt8] = []
         var index = 0
         while try reader.read(into: &buffer) {
@@ -140,11 +159,21 @@ public struct LipSyncRenderer: Sendable {
                                        width: reader.width, height: reader.height, pixelFormat: reader.pixelFormat,
                                        pixels: pixels)
                 try stage.process(&frame)
-                try writer.write(UnsafeRawBufferPointer(pixels))
             }
+            guard handoff.put(&buffer) else { return }
             index += 1
         }
         try reader.close()
+        handoff.finish()
+    }
+
+    /// Writes the handed-off frames to the encoder, then waits for it.
+    private static func drain(_ handoff: FrameHandoff, into writer: FrameWriter) throws {
+        while let frame = handoff.take() {
+            try writer.write(frame)
+            handoff.recycle(frame)
+        }
+        guard !handoff.isAbandoned else { return }
         try writer.finish()
     }
 }
