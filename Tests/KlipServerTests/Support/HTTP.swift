@@ -14,6 +14,14 @@ let testClient: HTTPClient = {
     return HTTPClient(configuration: configuration)
 }()
 
+/// The load tests' client: 200 connections, so 200 requests are really in flight at once,
+/// and a connect timeout (which also bounds the wait for a pooled connection) no load reaches.
+let loadClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(600), read: .seconds(600)))
+    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 200
+    return HTTPClient(configuration: configuration)
+}()
+
 /// At most two identify calls (dlib over a whole video) at once across all parallel tests:
 /// more only make each slower.
 let identifyGate = AsyncGate(permits: 2)
@@ -66,7 +74,7 @@ struct Answer: Sendable {
 enum Verb: String, Sendable { case GET, POST, PUT, DELETE, HEAD }
 
 func call(_ method: Verb, _ url: String, json: Any? = nil, raw: Data? = nil,
-          headers: [(String, String)] = []) async throws -> Answer {
+          headers: [(String, String)] = [], client: HTTPClient = testClient) async throws -> Answer {
     var request = HTTPClientRequest(url: url)
     request.method = .init(rawValue: method.rawValue)
     for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -77,7 +85,7 @@ func call(_ method: Verb, _ url: String, json: Any? = nil, raw: Data? = nil,
         request.headers.add(name: "content-type", value: "application/json")
         request.body = .bytes(raw)
     }
-    let response = try await testClient.execute(request, timeout: .seconds(600))
+    let response = try await client.execute(request, timeout: .seconds(600))
     let body = try await response.body.collect(upTo: 200 << 20)
     return Answer(status: Int(response.status.code), body: Data(body.readableBytesView),
                   headers: response.headers.map { ($0.name, $0.value) })

@@ -3,16 +3,35 @@ import Hummingbird
 import KlingAPI
 import Logging
 
-/// What each injected fault looks like on the wire. Error answers carry the code's own HTTP
-/// status and a `klip-fault` header; a dropped connection is closed without an answer.
-extension EmulatorResponder {
+/// `--faults` on the API prefixes: each request draws its fault from the injector. Error
+/// answers carry the code's own HTTP status and a `klip-fault` header; a dropped connection
+/// is closed without an answer. Sits outside the envelope, so `next` answers in it.
+struct FaultMiddleware: RouterMiddleware {
+    typealias Context = EmulatorRequestContext
+    let injector: FaultInjector
+    let logger: Logger
+
     /// The error a connection-level fault throws out of the responder: Hummingbird then
     /// closes the connection (already closed by us) without writing anything more.
     struct InjectedDrop: Error {}
 
-    func inject(_ kind: FaultSpec.Kind, number: UInt64, delay: Duration, request: Request,
-                context: Context) async throws -> Response {
-        service.logger.info("fault injected", metadata: [
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if EmulatorRoutes.prefixes.contains(where: { path.hasPrefix("\($0)/") }) {
+            let (number, kind) = injector.next()
+            if let kind {
+                return try await inject(kind, number: number, request: request, context: context) {
+                    try await next(request, context)
+                }
+            }
+        }
+        return try await next(request, context)
+    }
+
+    private func inject(_ kind: FaultSpec.Kind, number: UInt64, request: Request, context: Context,
+                        answer: () async throws -> Response) async throws -> Response {
+        logger.info("fault injected", metadata: [
             "fault": "\(kind.rawValue)", "request": "\(number)", "method": "\(request.method)", "path": "\(request.uri.path)",
         ])
         switch kind {
@@ -24,17 +43,17 @@ extension EmulatorResponder {
             await context.closeConnection()
             throw InjectedDrop()
         case .dropAfter:
-            _ = await answer(request, context: context)
+            _ = try? await answer()
             await context.closeConnection()
             throw InjectedDrop()
         case .slow:
-            var response = await answer(request, context: context)
+            var response = try await answer()
             // Not cut short by a graceful stop: the client still gets its (late) answer.
-            try? await Task.sleep(for: delay)
+            try? await Task.sleep(for: injector.spec.slowDelay)
             response.headers[Self.faultHeader] = kind.rawValue
             return response
         case .truncate:
-            return await truncated(answer(request, context: context), context: context)
+            return try await truncated(answer(), context: context)
         }
     }
 
