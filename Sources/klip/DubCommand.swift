@@ -17,6 +17,7 @@ struct DubCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var backendOptions: BackendOptions
+    @OptionGroup var uploads: LocalUpload
 
     @Argument(help: ArgumentHelp("The video to dub.", valueName: "VIDEO")) var video: String
     @Option(help: ArgumentHelp("The audio track to lip-sync to.", valueName: "FILE")) var audio: String
@@ -64,7 +65,8 @@ struct DubCommand: AsyncParsableCommand {
             }
         }
         let backend = try backendOptions.makeBackend()
-        let options = ScriptOptions(source: .code(Self.script), arguments: [encoded, json ? "json" : "text"])
+        var options = ScriptOptions(source: .code(Self.script), arguments: [encoded, json ? "json" : "text"])
+        try await uploads.prepare(&options, backend: backend)
         let result = await ScriptRunner(options: options, backend: backend).run()
         await backend.shutdown()
         if result.exitStatus != 0 { Foundation.exit(result.exitStatus) }

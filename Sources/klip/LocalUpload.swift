@@ -13,6 +13,20 @@ struct LocalUpload: ParsableArguments {
     @Flag(name: .customLong("no-init"), help: "Do not run the init file (KLIP_INIT, or $XDG_CONFIG_HOME/klip/init.lua) before uploading.")
     var noInit = false
 
+    /// For a script run by a command (`klip dub`): the init file and the built-in S3 upload,
+    /// so its identify calls upload local segments as `klip run` would.
+    func prepare(_ options: inout ScriptOptions, backend: Backend) async throws {
+        let settings: S3Settings?
+        do { settings = try S3Settings.resolve(destination: upload, environment: awsEnvironment) } catch {
+            throw CLIError.usage(error.description)
+        }
+        await backend.setUploads(settings)
+        options.builtInUpload = settings != nil
+        if !noInit {
+            do { options.initFile = try InitFile.resolve() } catch { throw CLIError.usage("KLIP_INIT: " + error.message) }
+        }
+    }
+
     func resolve(_ video: String, backend: Backend) async throws -> String {
         let lower = video.lowercased()
         let route = backend.localVideos

@@ -71,41 +71,44 @@ import Testing
         try Self.script.write(to: dir.appendingPathComponent("job.lua"), atomically: true, encoding: .utf8)
         let moto = try await MotoServer.start()
         let (serve, url) = try await serve(state: dir.appendingPathComponent("serve"))
-        defer { Task { await serve.ensureStopped(); await moto.stop() } }
-        try await moto.createBucket("klip-run")
-        let aws = ["KLING_BASE_URL": url, "KLIP_UPLOAD": "s3://klip-run/clips", "AWS_ENDPOINT_URL": moto.endpoint.absoluteString,
-                   "AWS_ACCESS_KEY_ID": MotoServer.credentials.accessKeyID,
-                   "AWS_SECRET_ACCESS_KEY": MotoServer.credentials.secretAccessKey, "AWS_REGION": "us-east-1"]
-        let video = Self.media.appendingPathComponent("one-face.mp4").path
-        let speech = Self.media.appendingPathComponent("speech.wav").path
+        try await withCleanup {
+            try await moto.createBucket("klip-run")
+            let aws = ["KLING_BASE_URL": url, "KLIP_UPLOAD": "s3://klip-run/clips", "AWS_ENDPOINT_URL": moto.endpoint.absoluteString,
+                       "AWS_ACCESS_KEY_ID": MotoServer.credentials.accessKeyID,
+                       "AWS_SECRET_ACCESS_KEY": MotoServer.credentials.secretAccessKey, "AWS_REGION": "us-east-1"]
+            let video = Self.media.appendingPathComponent("one-face.mp4").path
+            let speech = Self.media.appendingPathComponent("speech.wav").path
 
-        // Without an uploader, an emulator on this machine is sent the path (it may read it):
-        // the cloud-like one refuses it as Kling does, naming the field.
-        var noUpload = aws
-        noUpload["KLIP_UPLOAD"] = nil
-        let (refusedStatus, refused) = try await run(["job.lua", video, speech], environment: noUpload, in: dir)
-        #expect(refusedStatus == 1)
-        #expect(refused.contains("1201") && refused.contains("video_url"), "\(refused)")
+            // Without an uploader, an emulator on this machine is sent the path (it may read it):
+            // the cloud-like one refuses it as Kling does, naming the field.
+            var noUpload = aws
+            noUpload["KLIP_UPLOAD"] = nil
+            let (refusedStatus, refused) = try await run(["job.lua", video, speech], environment: noUpload, in: dir)
+            #expect(refusedStatus == 1)
+            #expect(refused.contains("1201") && refused.contains("video_url"), "\(refused)")
 
-        let (status, output) = try await run(["job.lua", video, speech], environment: aws, in: dir)
-        #expect(status == 0, "\(output)")
-        #expect(output.contains("RESULT succeed 1 nil"), "\(output)")
-        #expect(output.contains("uploaded as clips/"), "\(output)")
-        #expect(!output.contains(MotoServer.credentials.secretAccessKey))
+            let (status, output) = try await run(["job.lua", video, speech], environment: aws, in: dir)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("RESULT succeed 1 nil"), "\(output)")
+            #expect(output.contains("uploaded as clips/"), "\(output)")
+            #expect(!output.contains(MotoServer.credentials.secretAccessKey))
 
-        // A rerun: the journal has the upload; nothing is sent to the store again.
-        let (again, rerun) = try await run(["job.lua", video, speech], environment: aws, in: dir)
-        #expect(again == 0, "\(rerun)")
-        #expect(rerun.contains("already uploaded"), "\(rerun)")
-        #expect(rerun.contains("not created again"), "the same URL, so the journal's task: \(rerun)")
+            // A rerun: the journal has the upload; nothing is sent to the store again.
+            let (again, rerun) = try await run(["job.lua", video, speech], environment: aws, in: dir)
+            #expect(again == 0, "\(rerun)")
+            #expect(rerun.contains("already uploaded"), "\(rerun)")
+            #expect(rerun.contains("not created again"), "the same URL, so the journal's task: \(rerun)")
 
-        // `klip identify --upload` takes the same path; the URL's signature is never printed.
-        var cli = aws
-        cli["KLIP_UPLOAD"] = nil
-        let (identified, table) = try await klip(["identify", "--upload", "s3://klip-run/cli", "--json", video], environment: cli, in: dir)
-        #expect(identified == 0, "\(table)")
-        #expect(table.contains("session_id"), "\(table)")
-        #expect(!table.contains("X-Amz-Signature"), "\(table)")
+            // `klip identify --upload` takes the same path; the URL's signature is never printed.
+            var cli = aws
+            cli["KLIP_UPLOAD"] = nil
+            let (identified, table) = try await klip(["identify", "--upload", "s3://klip-run/cli", "--json", video], environment: cli, in: dir)
+            #expect(identified == 0, "\(table)")
+            #expect(table.contains("session_id"), "\(table)")
+            #expect(!table.contains("X-Amz-Signature"), "\(table)")
+        } cleanup: {
+            await serve.ensureStopped(); await moto.stop()
+        }
     }
 
     @Test func theInitFilesUploaderReplacesS3AndPlanningCallsNothing() async throws {
@@ -114,46 +117,49 @@ import Testing
         try Self.script.write(to: dir.appendingPathComponent("job.lua"), atomically: true, encoding: .utf8)
         let moto = try await MotoServer.start()
         let (serve, url) = try await serve(state: dir.appendingPathComponent("serve"))
-        defer { Task { await serve.ensureStopped(); await moto.stop() } }
-        try await moto.createBucket("klip-hook")
-        let video = Self.media.appendingPathComponent("one-face.mp4").path
-        // The user's storage is the test's own upload; the hook only hands out its URL.
-        let uploaded = try await ContentUploader(settings: moto.settings(bucket: "klip-hook")).upload(path: video)
-        let config = dir.appendingPathComponent("config/klip")
-        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-        try """
-            local url = os.getenv("HOOK_URL")
-            kling.uploader = function(path, info)
-              if kling.planning then error("the uploader was called while planning") end
-              print("HOOK " .. path .. " " .. info.size .. " " .. info.sha256 .. " " .. info.kind)
-              return url
-            end
-            """.write(to: config.appendingPathComponent("init.lua"), atomically: true, encoding: .utf8)
+        try await withCleanup {
+            try await moto.createBucket("klip-hook")
+            let video = Self.media.appendingPathComponent("one-face.mp4").path
+            // The user's storage is the test's own upload; the hook only hands out its URL.
+            let uploaded = try await ContentUploader(settings: moto.settings(bucket: "klip-hook")).upload(path: video)
+            let config = dir.appendingPathComponent("config/klip")
+            try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+            try """
+                local url = os.getenv("HOOK_URL")
+                kling.uploader = function(path, info)
+                  if kling.planning then error("the uploader was called while planning") end
+                  print("HOOK " .. path .. " " .. info.size .. " " .. info.sha256 .. " " .. info.kind)
+                  return url
+                end
+                """.write(to: config.appendingPathComponent("init.lua"), atomically: true, encoding: .utf8)
 
-        let env = ["KLING_BASE_URL": url, "HOOK_URL": uploaded.url]
-        let speech = Self.media.appendingPathComponent("speech.wav").path
-        let (status, output) = try await run(["job.lua", video, speech], environment: env, in: dir)
-        #expect(status == 0, "\(output)")
-        #expect(output.contains("HOOK \(video) \(uploaded.digest.size) \(uploaded.digest.sha256) video"), "\(output)")
-        #expect(output.contains("RESULT succeed 1"), "\(output)")
+            let env = ["KLING_BASE_URL": url, "HOOK_URL": uploaded.url]
+            let speech = Self.media.appendingPathComponent("speech.wav").path
+            let (status, output) = try await run(["job.lua", video, speech], environment: env, in: dir)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("HOOK \(video) \(uploaded.digest.size) \(uploaded.digest.sha256) video"), "\(output)")
+            #expect(output.contains("RESULT succeed 1"), "\(output)")
 
-        // --no-init: no hook, no S3: the cloud-like emulator's rule stands.
-        let (skipped, skippedOutput) = try await run(["--no-init", "job.lua", video, speech], environment: env, in: dir)
-        #expect(skipped == 1)
-        #expect(!skippedOutput.contains("HOOK"))
+            // --no-init: no hook, no S3: the cloud-like emulator's rule stands.
+            let (skipped, skippedOutput) = try await run(["--no-init", "job.lua", video, speech], environment: env, in: dir)
+            #expect(skipped == 1)
+            #expect(!skippedOutput.contains("HOOK"))
 
-        // --plan with cloud credentials and a dead base URL: nothing is sent, the hook is not called.
-        let planEnv = ["KLING_API_KEY": "never-sent-key", "KLING_BASE_URL": "http://127.0.0.1:9", "HOOK_URL": uploaded.url]
-        let (planned, plan) = try await run(["--plan", "--json", "job.lua", video, speech], environment: planEnv, in: dir)
-        #expect(planned == 0, "\(plan)")
-        let json = try #require(plan.split(separator: "\n").last { $0.hasPrefix("{") })
-        let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
-        #expect(decoded?["total_tasks"] as? Int == 1)
-        #expect((decoded?["total_output_seconds"] as? Double ?? 0) > 5)
-        let task = (decoded?["tasks"] as? [[String: Any]])?.first
-        #expect(task?["video"] as? String == video)
-        #expect(task?["face_id"] as? String != nil)
-        #expect(task?["sound_end_time"] as? Int == 2000)
-        #expect(!plan.contains("HOOK"))
+            // --plan with cloud credentials and a dead base URL: nothing is sent, the hook is not called.
+            let planEnv = ["KLING_API_KEY": "never-sent-key", "KLING_BASE_URL": "http://127.0.0.1:9", "HOOK_URL": uploaded.url]
+            let (planned, plan) = try await run(["--plan", "--json", "job.lua", video, speech], environment: planEnv, in: dir)
+            #expect(planned == 0, "\(plan)")
+            let json = try #require(plan.split(separator: "\n").last { $0.hasPrefix("{") })
+            let decoded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            #expect(decoded?["total_tasks"] as? Int == 1)
+            #expect((decoded?["total_output_seconds"] as? Double ?? 0) > 5)
+            let task = (decoded?["tasks"] as? [[String: Any]])?.first
+            #expect(task?["video"] as? String == video)
+            #expect(task?["face_id"] as? String != nil)
+            #expect(task?["sound_end_time"] as? Int == 2000)
+            #expect(!plan.contains("HOOK"))
+        } cleanup: {
+            await serve.ensureStopped(); await moto.stop()
+        }
     }
 }

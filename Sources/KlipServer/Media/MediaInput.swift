@@ -79,7 +79,7 @@ struct MediaInput: Sendable {
                 case .relative:
                     throw .invalidParameter(field, "\(path) is not an absolute path")
                 case .outsideRoots:
-                    throw .invalidParameter(field, "\(path) is outside the configured media roots")
+                    throw .invalidParameter(field, "\(path) is outside the configured media roots (--media-root allows a folder)")
                 case .missing:
                     throw .invalidParameter(field, "\(path): no such file in the media roots")
                 case .notAFile:

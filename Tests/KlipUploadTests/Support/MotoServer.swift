@@ -52,3 +52,16 @@ final class MotoServer: Sendable {
         throw ChildProcessError("\(name) is not installed: run scripts/setup")
     }
 }
+
+/// Runs `body`, then awaits `cleanup` on every path: a `defer` cannot await, and a `Task`
+/// started in one outlives the test (its servers were left running).
+func withCleanup<T>(_ body: () async throws -> T, cleanup: () async -> Void) async throws -> T {
+    do {
+        let result = try await body()
+        await cleanup()
+        return result
+    } catch {
+        await cleanup()
+        throw error
+    }
+}
