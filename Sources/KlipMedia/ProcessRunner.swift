@@ -17,7 +17,7 @@ public struct ProcessOutput: Sendable {
 /// exit is seen by one monitor thread, so no thread of the cooperative pool or of GCD is
 /// parked waiting, and every pipe is closed when the call returns (the old Foundation
 /// `Process` path leaked two fds per call). Media tools (`ffmpeg`, `ffprobe`) queue on
-/// `MediaToolLimiter.shared`. Swift task cancellation ends the process (SIGKILL).
+/// `ConcurrencyLimiter.mediaTools`. Swift task cancellation ends the process (SIGKILL).
 public enum ProcessRunner {
     /// Resolves a tool name on PATH (or returns an absolute path unchanged).
     public static func locate(_ tool: String) -> String? {
@@ -30,7 +30,7 @@ public enum ProcessRunner {
         return nil
     }
 
-    /// The tools that count against `MediaToolLimiter`; anything else (the klip binary run by
+    /// The tools that count against `ConcurrencyLimiter.mediaTools`; anything else (the klip binary run by
     /// tests) may be long-lived and must not hold a media slot.
     static func isMediaTool(_ tool: String) -> Bool {
         ["ffmpeg", "ffprobe"].contains((tool as NSString).lastPathComponent)
@@ -55,7 +55,7 @@ public enum ProcessRunner {
                 throw MediaError.toolFailed(tool: tool, status: -1, stderr: "\(error)")
             }
         }
-        return isMediaTool(tool) ? try await MediaToolLimiter.shared.run(body) : try await body()
+        return isMediaTool(tool) ? try await ConcurrencyLimiter.mediaTools.run(body) : try await body()
     }
 
     private static func collect<Input: InputProtocol>(_ configuration: Configuration, input: Input,

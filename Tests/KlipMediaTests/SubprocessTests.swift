@@ -113,9 +113,9 @@ import Testing
     }
 }
 
-@Suite struct MediaToolLimiterTests {
+@Suite struct ConcurrencyLimiterTests {
     @Test func aBurstNeverRunsMoreThanTheLimit() async throws {
-        let limiter = MediaToolLimiter(limit: 3)
+        let limiter = ConcurrencyLimiter(limit: 3)
         let peak = PeakCounter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<60 {
@@ -135,7 +135,7 @@ import Testing
     }
 
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
-        let limiter = MediaToolLimiter(limit: 1)
+        let limiter = ConcurrencyLimiter(limit: 1)
         let gate = Gate()
         let holder = Task { try await limiter.run { await gate.wait() } }
         while await limiter.inUse == 0 { await Task.yield() }

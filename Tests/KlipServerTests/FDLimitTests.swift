@@ -24,7 +24,7 @@ struct FDLimitTests {
                 let body = TestEmulator.createBody(session: session, sound: sound, start: 0, end: 2500,
                                                    extra: ["external_task_id": "fd-\(n)"])
                 let created = try await call(.POST, base + "/videos/advanced-lip-sync", json: body)
-                if created.code != 0 { failures.append("create \(n): \(created.code) \(created.message)") }
+                if created.code != 0 { failures.append("create \(n): \(created.code.map(String.init) ?? "no code") \(created.message)") }
                 if failures.count > 3 { break }
             }
             #expect(failures.isEmpty, "\(failures)")

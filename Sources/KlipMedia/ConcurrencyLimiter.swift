@@ -1,17 +1,20 @@
 import Foundation
 
-/// At most `limit` short media tools (ffprobe, one-shot ffmpeg calls) run at once; the rest
-/// wait here, in order, so a burst of a thousand creates queues instead of forking a
-/// thousand ffprobes. Waiting is a suspended continuation, never a parked thread.
-///
-/// The long pipelines (`FrameReader`, `FrameWriter`) do not take slots: a render needs its
-/// decoder and its encoder at the same time, and a per-process cap lets every render hold a
-/// decoder while waiting for an encoder that never comes. Their owners bound them instead
-/// (`TaskRunner`'s render limit, `FaceIdentifierPool`), and keeping them out of this queue
-/// means a probe never waits behind a five-minute render.
-public actor MediaToolLimiter {
-    /// Shared by every short tool of the process: sized to the cores.
-    public static let shared = MediaToolLimiter(limit: max(2, ProcessInfo.processInfo.activeProcessorCount))
+/// At most `limit` operations run at once; the rest wait here, in order. Waiting is a
+/// suspended continuation, never a parked thread, and a cancelled waiter leaves the queue.
+/// Used for short media tools (`ProcessRunner`, `mediaTools`) and for requests on the wire
+/// (KlingAPI's `RequestLimiter`).
+public actor ConcurrencyLimiter {
+    /// At most this many short media tools (ffprobe, one-shot ffmpeg calls) of the process at
+    /// once, sized to the cores, so a burst of a thousand creates queues instead of forking a
+    /// thousand ffprobes.
+    ///
+    /// The long pipelines (`FrameReader`, `FrameWriter`) do not take slots: a render needs its
+    /// decoder and its encoder at the same time, and a per-process cap lets every render hold a
+    /// decoder while waiting for an encoder that never comes. Their owners bound them instead
+    /// (`TaskRunner`'s render limit, `FaceIdentifierPool`), and keeping them out of this queue
+    /// means a probe never waits behind a five-minute render.
+    public static let mediaTools = ConcurrencyLimiter(limit: max(2, ProcessInfo.processInfo.activeProcessorCount))
 
     public let limit: Int
     private var running = 0
