@@ -31,11 +31,13 @@ import Testing
                field(kling.silences, "\(media)/speech.wav", {min_ms = -1}),
                field(kling.match, {}, {faces = {}}),
                field(kling.edit.dub, {video = "\(media)/one-face.mp4", out = "x.mp4"}),
+               field(kling.edit.dub, {video = "\(media)/one-face.mp4", audio = "\(media)/speech.wav", out = "x.mp4", face = "p.png"}),
+               field(kling.edit.dub, {video = "\(media)/one-face.mp4", audio = "\(media)/speech.wav", out = "x.mp4", face = 0}),
                field(kling.edit.dialogue, {video = "\(media)/two-faces.mp4", out = "x.mp4", turns = {{face = "p.png"}}}),
                field(kling.edit.timeline, "x.otio", {})
         """)
         #expect(r.status == 0, "\(r.message)")
-        #expect(r.values == ["end_ms", "paths", "paths[2]", "min_ms", "reference", "audio", "turns[1].audio", "segments"].map { .string($0) })
+        #expect(r.values == ["end_ms", "paths", "paths[2]", "min_ms", "reference", "audio", "face", "face", "turns[1].audio", "segments"].map { .string($0) })
     }
 
     @Test func theSandboxKeepsEditsInsideItsFolders() async throws {

@@ -131,6 +131,13 @@ end
 function M.dub(o)
   if type(o) ~= "table" then fail("spec", "kling.edit.dub needs a table {video =, audio =, out =}") end
   local video, audio, out = need_string(o, "video", "dub"), need_string(o, "audio", "dub"), need_string(o, "out", "dub")
+  -- A face choice dub cannot read would otherwise match no face and pass everything through.
+  local choice = o.face
+  if choice ~= nil and type(choice) ~= "function" and type(choice) ~= "table"
+     and not (math.type(choice) == "integer" and choice >= 1) then
+    fail("face", "must be nil, a position in each segment's faces (1, 2, ...), a face table or a function(session) -> face; got "
+         .. (type(choice) == "number" and tostring(choice) or "a " .. type(choice)))
+  end
   local audio_start, insert = need_ms(o, "audio_start", 0), need_ms(o, "insert", 0)
   local vi, ai = kling.probe(video), kling.probe(audio)
   if not vi.fps then fail("video", video .. " has no video stream") end
