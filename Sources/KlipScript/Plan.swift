@@ -86,12 +86,12 @@ final class PlanLog: Sendable {
     }
 }
 
-/// A value behind a lock.
-final class LockedState<Value: Sendable>: @unchecked Sendable {
+/// A value behind a lock (also the CLI's Ctrl-C count, shared with its signal handler).
+public final class LockedState<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
+    public init(_ value: Value) { self.value = value }
+    public func withLock<R>(_ body: (inout Value) -> R) -> R {
         lock.lock()
         defer { lock.unlock() }
         return body(&value)

@@ -119,7 +119,7 @@ struct RunCommand: AsyncParsableCommand {
         // Ctrl-C: the first stops the script cleanly (close handlers, task report), a second
         // one exits at once.
         signal(SIGINT, SIG_IGN)
-        let interrupts = LockedBox(0)
+        let interrupts = LockedState(0)
         let source_ = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source_.setEventHandler {
             let n = interrupts.withLock { count -> Int in count += 1; return count }
@@ -175,15 +175,3 @@ struct UnjournaledBackend: ScriptBackend {
     var localVideos: LocalVideoRoute { backend.localVideos }
 }
 
-
-/// A value behind a lock, for the few things shared with signal handlers.
-final class LockedBox<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-}
