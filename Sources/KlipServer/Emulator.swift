@@ -91,22 +91,14 @@ public enum Emulator {
             _ = await server.result
             throw EmulatorStartError("cannot listen on \(config.host):\(config.port): \(error)")
         }
-        // A wildcard bind is reached on loopback from this machine.
-        let host = config.host == "0.0.0.0" ? "127.0.0.1" : config.host == "::" ? "::1" : config.host
-        let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        let base = "http://\(hostPart):\(port)"
+        let base = reachableBase(host: config.host, port: port)
         guard let baseURL = URL(string: base) else {
             await stopServer(server, group: group, timeout: config.shutdownTimeout)
             throw EmulatorStartError("\(config.host) is not a usable host name")
         }
         service.boundBase.value = base
 
-        // An expired session's video and crops are no use to anyone: free the disk. The row
-        // stays, so a late create still hears "expired" rather than "not found".
-        for session in (try? await store.expiredSessions(now: IDs.nowMs())) ?? [] {
-            try? FileManager.default.removeItem(at: layout.sessionPrivate(session.id))
-            try? FileManager.default.removeItem(at: layout.sessionFiles(session.id))
-        }
+        await freeExpiredSessions(store: store, layout: layout)
 
         // Whatever a previous run left submitted or processing runs again, oldest first.
         let unfinished: [TaskRecord]
@@ -122,6 +114,22 @@ public enum Emulator {
         ])
         return RunningEmulator(baseURL: baseURL, state: .init(server: server, group: group, callbacks: callbacks,
                                                                lock: lock, timeout: config.shutdownTimeout))
+    }
+
+    /// The address this machine reaches a bound listener at: a wildcard bind on loopback.
+    private static func reachableBase(host bound: String, port: Int) -> String {
+        let host = bound == "0.0.0.0" ? "127.0.0.1" : bound == "::" ? "::1" : bound
+        let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "http://\(hostPart):\(port)"
+    }
+
+    /// An expired session's video and crops are no use to anyone: free the disk. The row
+    /// stays, so a late create still hears "expired" rather than "not found".
+    private static func freeExpiredSessions(store: Store, layout: StateLayout) async {
+        for session in (try? await store.expiredSessions(now: IDs.nowMs())) ?? [] {
+            try? FileManager.default.removeItem(at: layout.sessionPrivate(session.id))
+            try? FileManager.default.removeItem(at: layout.sessionFiles(session.id))
+        }
     }
 
     /// The group's graceful stop: the listener stops accepting and lets open requests
