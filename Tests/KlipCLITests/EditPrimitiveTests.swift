@@ -77,7 +77,7 @@ import Testing
         for p in parts.dropLast() {
             at += p.ms
             let join = audio.join(atMs: at)
-            // Butted end to start, these waveforms jump 0.67 (at 2000 ms) and 0.40 (at 3520 ms);
+            // Joined without the fades, these clips jump 0.63 (at 2000 ms) and 0.26 (at 3520 ms);
             // the tones' own steepest step is 0.011-0.029 a sample. The margin is AAC's ripple
             // around the joins' 3 ms fades, measured at up to 0.027 over the tone's own step.
             #expect(join.step <= join.natural + 0.06, "join at \(at) ms: step \(join.step), the tones' own \(join.natural)")
