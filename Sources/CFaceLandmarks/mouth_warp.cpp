@@ -243,7 +243,8 @@ inline bool moved(V2 a, V2 b) { return std::fabs(a.x - b.x) + std::fabs(a.y - b.
 
 // Warps one plane whose pixels are `scale` times the landmark coordinates (1 for Y, 0.5
 // for the chroma of yuv420p), and fills the opened mouth with `interior` (plus teeth).
-void warp_plane(const Plane &plane, const Mesh &mesh0, double scale, double interior, bool luma, Source &src) {
+void warp_plane(const Plane &plane, const Mesh &mesh0, double scale, double interior, bool luma, Source &src,
+                cfl_face *drawn) {
     // Chroma sample j sits at luma 2j + 0.5.
     const double off = scale < 1 ? 0.5 : 0;
     auto tr = [&](V2 q) { return V2{(q.x - off) * scale, (q.y - off) * scale}; };
@@ -353,6 +354,12 @@ void warp_plane(const Plane &plane, const Mesh &mesh0, double scale, double inte
             }
             uint8_t &px = plane.data[(size_t)y * plane.stride + x];
             px = clamp8(px * (1 - alpha) + value * alpha);
+            if (drawn) {
+                if (drawn->width == 0) *drawn = cfl_face{x, y, 1, 1, 0};
+                const int dx0 = std::min(drawn->x, x), dy0 = std::min(drawn->y, y);
+                const int dx1 = std::max(drawn->x + drawn->width, x + 1), dy1 = std::max(drawn->y + drawn->height, y + 1);
+                *drawn = cfl_face{dx0, dy0, dx1 - dx0, dy1 - dy0, 0};
+            }
         }
     }
 }
@@ -360,7 +367,8 @@ void warp_plane(const Plane &plane, const Mesh &mesh0, double scale, double inte
 }  // namespace
 
 extern "C" int cfl_mouth_open_yuv420p(uint8_t *frame, int width, int height, const cfl_point *landmarks,
-                                      double opening) {
+                                      double opening, cfl_face *mouth) {
+    if (mouth) *mouth = cfl_face{0, 0, 0, 0, 0};
     if (!frame || !landmarks || width <= 1 || height <= 1) return -1;
     if (!(opening > 0.25)) return 0;
     try {
@@ -368,9 +376,9 @@ extern "C" int cfl_mouth_open_yuv420p(uint8_t *frame, int width, int height, con
         thread_local Source src;
         const int cw = (width + 1) / 2, ch = (height + 1) / 2;
         uint8_t *y = frame, *u = frame + (size_t)width * height, *v = u + (size_t)cw * ch;
-        warp_plane(Plane{y, width, height, width}, mesh, 1.0, 34, true, src);
-        warp_plane(Plane{u, cw, ch, cw}, mesh, 0.5, 126, false, src);
-        warp_plane(Plane{v, cw, ch, cw}, mesh, 0.5, 138, false, src);
+        warp_plane(Plane{y, width, height, width}, mesh, 1.0, 34, true, src, mouth);
+        warp_plane(Plane{u, cw, ch, cw}, mesh, 0.5, 126, false, src, nullptr);
+        warp_plane(Plane{v, cw, ch, cw}, mesh, 0.5, 138, false, src, nullptr);
         return 1;
     } catch (...) {
         return -1;
