@@ -49,6 +49,8 @@ struct SyncBench {
     static func chosen(_ truth: FaceTruth) -> [Int] {
         let required = truth.faces.indices.filter { truth.faces[$0].required }
         var picks = required.filter { truth.faces[$0].size >= 150 }
+        // KLIP_SYNC_MIN_PX=150: only the faces the r >= 0.9 goal is for.
+        if let least = ProcessInfo.processInfo.environment["KLIP_SYNC_MIN_PX"].flatMap(Int.init), least >= 150 { return picks }
         if let small = required.filter({ truth.faces[$0].size < 150 }).min(by: { truth.faces[$0].size < truth.faces[$1].size }) {
             picks.append(small)
         }

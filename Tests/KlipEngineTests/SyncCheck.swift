@@ -65,10 +65,14 @@ struct SyncCheck: CustomStringConvertible {
             try? FileManager.default.removeItem(atPath: kept)
             try FileManager.default.copyItem(atPath: out, toPath: kept)
         }
+        // As klip measure does: the faces re-identified in the render.
+        let rendered = try await FaceCorpus.identify(out, with: identifier)
+        let renderedHits = rendered.map { track in track.samples.filter { want.matches($0) }.count }
+        let chosenIndex = renderedHits.indices.max { renderedHits[$0] < renderedHits[$1] }.map { rendered[$0].index }
         let measured = try await SyncMeter(identifier: identifier).measure(
-            videoPath: out, audioPath: speech, insertMs: insertMs, soundStartMs: 0, soundEndMs: soundMs, tracks: tracks)
-        let mine = measured.first { $0.faceID == String(face.index) }
-        let othersR = measured.filter { $0.faceID != String(face.index) }.map { abs($0.r) }.max() ?? 0
+            videoPath: out, audioPath: speech, insertMs: insertMs, soundStartMs: 0, soundEndMs: soundMs, tracks: rendered)
+        let mine = measured.first { $0.faceID == chosenIndex.map(String.init) }
+        let othersR = measured.filter { $0.faceID != mine?.faceID }.map { abs($0.r) }.max() ?? 0
         return SyncCheck(clip: clip, photo: want.photo, facePx: want.size, r: mine?.r ?? 0, othersR: othersR,
                          frames: mine?.frames ?? 0, outsideShare: drawn.outsideShare, drawnFrames: drawn.frames,
                          othersChanged: drawn.othersChanged)
