@@ -5,8 +5,10 @@ import Testing
 /// The sync table of scripts/bench-sync over the make-faces corpus; runs only with
 /// KLIP_BENCH=1 (KLIP_FACES_DIR, KLIP_FACES_ONLY as for the recall table). Per clip, the
 /// speech is rendered over every face of 150 px and up, and over the smallest face of
-/// 64 px and up when it is smaller: r as `klip measure` reports it, whether the drawn mouth
-/// stays inside the face's box, whether every other face stays untouched.
+/// 64 px and up when it is smaller: r as `klip measure` reports it (the faces re-identified
+/// in the render), the drawn mouth's height against the loudness (drawn-r, the stage's own
+/// frames: what re-detection cannot see on a small face), whether the drawn mouth stays
+/// inside the face's box, whether every other face stays untouched.
 @Suite("Sync benchmark", .enabled(if: ProcessInfo.processInfo.environment["KLIP_BENCH"] == "1"), .serialized)
 struct SyncBench {
     @Test func syncTable() async throws {
@@ -17,7 +19,7 @@ struct SyncBench {
         let names = try await FaceCorpus.make(only, into: directory)
         let identifier = FaceIdentifier()
         try await identifier.warmUp()
-        print("bench: clip                 face            r      others|r|  mouth-inside (outside%)  others-untouched (px)")
+        print("bench: clip                 face            r      others|r|  drawn-r  mouth-inside (outside%)  others-untouched (px)")
         var failures: [String] = []
         for name in names {
             let truth = try FaceTruth.load(directory.appendingPathComponent("\(name).json").path)
@@ -36,7 +38,7 @@ struct SyncBench {
                 if !goal.isEmpty || !row.mouthInside || !row.othersUntouched { failures.append("\(name)#\(chosen)") }
                 print("bench: " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + " "
                       + "\(row.photo)@\(row.facePx)".padding(toLength: 15, withPad: " ", startingAt: 0)
-                      + String(format: " %6.3f %9.3f", row.r, row.othersR)
+                      + String(format: " %6.3f %9.3f %8.3f", row.r, row.othersR, row.drawnR)
                       + "  " + "\(row.mouthInside ? "yes" : "NO") (\(String(format: "%.1f", row.outsideShare * 100)), \(row.drawnFrames) fr)"
                           .padding(toLength: 24, withPad: " ", startingAt: 0)
                       + "  \(row.othersUntouched ? "yes" : "NO") (\(row.othersChanged))" + goal)

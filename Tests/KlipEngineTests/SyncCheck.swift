@@ -22,6 +22,8 @@ struct SyncCheck: CustomStringConvertible {
     var drawnFrames: Int
     /// Pixels the stage changed inside any other face's box (all frames together).
     var othersChanged: Int
+    /// How the drawn mouth's height follows the loudness, on the stage's own frames.
+    var drawnR: Double
 
     var mouthInside: Bool { drawnFrames > 0 && outsideShare <= 0.02 }
     var othersUntouched: Bool { othersChanged == 0 && othersR <= 0.2 }
@@ -29,16 +31,24 @@ struct SyncCheck: CustomStringConvertible {
     var description: String {
         "\(clip) \(photo)@\(facePx)px: r \(String(format: "%.3f", r)) over \(frames) frames, others |r| <= "
             + "\(String(format: "%.3f", othersR)), mouth outside the box \(String(format: "%.1f", outsideShare * 100))% "
-            + "(drawn on \(drawnFrames) frames), other faces' pixels changed \(othersChanged)"
+            + "(drawn on \(drawnFrames) frames, height r \(String(format: "%.3f", drawnR))), other faces' pixels changed \(othersChanged)"
     }
 
     static let speech = Media.path("speech.wav")
 
     struct NotIdentified: Error, CustomStringConvertible { var description: String }
 
-    /// Renders `speech` over the chosen truth face of `clip` (from its first frame on screen)
-    /// and measures the result.
-    static func run(clip: String, directory: URL, chosen: Int, identifier: FaceIdentifier) async throws -> SyncCheck {
+    /// What one check renders: the chosen truth face's track in the input, the others, and
+    /// the speech inserted from the face's first frame on screen.
+    struct Plan {
+        var clip: String
+        var want: FaceTruth.Face
+        var tracks: [FaceTrack]
+        var face: FaceTrack
+        var request: RenderRequest
+    }
+
+    static func plan(clip: String, directory: URL, chosen: Int, identifier: FaceIdentifier, output: String) async throws -> Plan {
         let video = directory.appendingPathComponent("\(clip).mp4").path
         let truth = try FaceTruth.load(directory.appendingPathComponent("\(clip).json").path)
         let want = truth.faces[chosen]
@@ -51,14 +61,26 @@ struct SyncCheck: CustomStringConvertible {
         let audioMs = try await MediaProbe.probe(speech).durationMs
         let insertMs = max(want.start_ms, face.startMs)
         let soundMs = min(audioMs, min(want.end_ms, face.endMs) - insertMs)
+        let request = RenderRequest(videoPath: video, audioPath: speech, soundStartMs: 0, soundEndMs: soundMs,
+                                    insertMs: insertMs, face: face, outputPath: output)
+        return Plan(clip: clip, want: want, tracks: tracks, face: face, request: request)
+    }
+
+    /// The mouth stage alone over the clip's frames (no encode): where it drew.
+    static func stage(_ plan: Plan) async throws -> Drawn {
+        let stage = try await MouthStage.make(for: plan.request, face: plan.face)
+        return try await scanStage(video: plan.request.videoPath, stage: stage, others: plan.tracks.filter { $0.index != plan.face.index })
+    }
+
+    /// Renders `speech` over the chosen truth face of `clip` (from its first frame on screen)
+    /// and measures the result.
+    static func run(clip: String, directory: URL, chosen: Int, identifier: FaceIdentifier) async throws -> SyncCheck {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out.mp4").path
-        let request = RenderRequest(videoPath: video, audioPath: speech, soundStartMs: 0, soundEndMs: soundMs,
-                                    insertMs: insertMs, face: face, outputPath: out)
-        let stage = try await MouthStage.make(for: request, face: face)
-        let others = tracks.filter { $0.index != face.index }
-        let drawn = try await scanStage(video: video, stage: stage, others: others)
+        let plan = try await plan(clip: clip, directory: directory, chosen: chosen, identifier: identifier, output: out)
+        let (want, request) = (plan.want, plan.request)
+        let drawn = try await stage(plan)
         _ = try await LipSyncRenderer(mode: .full).render(request)
         if let keep = ProcessInfo.processInfo.environment["KLIP_KEEP_RENDERS"] {
             let kept = URL(fileURLWithPath: keep).appendingPathComponent("sync-\(clip)-\(chosen).mp4").path
@@ -70,18 +92,23 @@ struct SyncCheck: CustomStringConvertible {
         let renderedHits = rendered.map { track in track.samples.filter { want.matches($0) }.count }
         let chosenIndex = renderedHits.indices.max { renderedHits[$0] < renderedHits[$1] }.map { rendered[$0].index }
         let measured = try await SyncMeter(identifier: identifier).measure(
-            videoPath: out, audioPath: speech, insertMs: insertMs, soundStartMs: 0, soundEndMs: soundMs, tracks: rendered)
+            videoPath: out, audioPath: speech, insertMs: request.insertMs, soundStartMs: 0, soundEndMs: request.soundEndMs,
+            tracks: rendered)
         let mine = measured.first { $0.faceID == chosenIndex.map(String.init) }
         let othersR = measured.filter { $0.faceID != mine?.faceID }.map { abs($0.r) }.max() ?? 0
         return SyncCheck(clip: clip, photo: want.photo, facePx: want.size, r: mine?.r ?? 0, othersR: othersR,
                          frames: mine?.frames ?? 0, outsideShare: drawn.outsideShare, drawnFrames: drawn.frames,
-                         othersChanged: drawn.othersChanged)
+                         othersChanged: drawn.othersChanged, drawnR: drawn.r)
     }
 
     struct Drawn: Sendable {
         var outsideShare = 0.0
         var frames = 0
         var othersChanged = 0
+        /// Per inserted frame: the envelope's level and the drawn mouth's height (0: none).
+        var series: [(level: Double, height: Double)] = []
+        /// How the drawn mouth's height follows the loudness (Pearson's r, no detrending).
+        var r: Double { SyncMeter.pearson(series.map(\.height), series.map(\.level)) }
     }
 
     /// Runs the stage over every decoded frame and compares each with the original.
@@ -99,6 +126,9 @@ struct SyncCheck: CustomStringConvertible {
                 try buffer.withUnsafeMutableBytes { pixels in
                     var frame = VideoFrame(index: index, timeMs: timeMs, width: w, height: h, pixelFormat: .yuv420p, pixels: pixels)
                     try stage.process(&frame)
+                }
+                if stage.envelope.insertedFrames.contains(index) {
+                    drawn.series.append((stage.envelope[index], Double(stage.lastMouth?.mouth.height ?? 0)))
                 }
                 if let (mouth, face) = stage.lastMouth {
                     drawn.frames += 1
