@@ -100,7 +100,7 @@ static void enc_ref(lua_State *L, buffer *b, int idx) {
 static void enc_budget(lua_State *L, buffer *b, size_t more) {
     klip_state *S = S_of(L);
     if (S->limit && (more > S->limit || S->used + b->len > S->limit - more)) luaL_error(L, "not enough memory");
-    if (glue_cpu_spent(S)) luaL_error(L, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit);
+    glue_poll_kill(L);
 }
 
 void glue_encode_value(lua_State *L, buffer *b, int idx, int depth) {

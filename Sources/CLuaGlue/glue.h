@@ -13,6 +13,8 @@
 
 #define HOOK_COUNT 1000
 #define MAX_DEPTH 64
+// CPU seconds the `<close>` handlers and finalizers get after the CPU limit ran out.
+#define KLIP_CLEANUP_CPU_SECONDS 1.0
 #define MAX_ENCODED_NODES 2000000
 // The chunk name of the glue's own frames, left out of the script's tracebacks.
 #define GLUE_CHUNK "=[klip]"
@@ -25,6 +27,7 @@ typedef struct klip_state {
     atomic_int kill;    // klip_kill: what the hook acts on (DISARMED after a disarm)
     atomic_int reason;  // klip_kill: the first kill, kept for the host
     double cpu_limit, cpu_used, slice_start;
+    double cpu_limit_asked; // what the user set (cpu_limit grows by the cleanup budget)
     int in_slice;
     klip_callbacks cb;
     buffer in, out;
@@ -52,10 +55,18 @@ static inline klip_state *S_of(lua_State *L) {
 // state.c: the hook and the CPU accounting of a resume.
 void glue_klip_hook(lua_State *L, lua_Debug *ar);
 void glue_begin_slice(klip_state *S);
-// Native work inside a slice (encoding arguments) is Lua time too: 1 once the CPU limit is
-// spent, and then the state is killed, so the run ends whatever the script catches.
-int glue_cpu_spent(klip_state *S);
 void glue_end_slice(klip_state *S);
+// For native work that runs no Lua instruction (encoding arguments, matching patterns):
+// raises the kill's message once the state is killed or its CPU limit is spent, so the
+// run ends whatever the script catches. Call only where a raise is allowed.
+void glue_poll_kill(lua_State *L);
+// 1 while a kill (interrupt, CPU limit, exit) is live, not yet disarmed.
+int glue_is_killed(klip_state *S);
+// The live kill's message ("interrupted", "CPU limit exceeded (...)"), in buf if need be.
+const char *glue_kill_text(klip_state *S, char *buf, size_t size);
+
+// guard.c: setmetatable wraps a Lua __gc so the hook reaches it; no debug.sethook.
+void glue_open_guards(lua_State *L);
 
 // codec.c: buffers, error text, registry references, the value encoding.
 int glue_buf_put(buffer *b, const void *p, size_t n);

@@ -159,6 +159,14 @@ int klip_resume(lua_State *L, lua_State *co, int preloaded, const uint8_t *args,
         glue_begin_slice(S);
         int status = lua_resume(co, L, nargs + preloaded, &nres);
         glue_end_slice(S);
+        if (status <= LUA_YIELD && glue_is_killed(S)) {
+            // The coroutine caught the kill (pcall) and finished or yielded before its
+            // hook came round again: it fails all the same, so the run ends.
+            char text[96];
+            lua_pop(co, nres);
+            lua_pushstring(co, glue_kill_text(S, text, sizeof text));
+            goto error;
+        }
         if (status == LUA_YIELD) {
             int host = nres >= 1 && lua_touserdata(co, -1) == &glue_sentinel;
             lua_pop(co, nres);
@@ -189,8 +197,11 @@ error:
 }
 
 int klip_reset_thread(lua_State *L, lua_State *co) {
-    (void)L;
-    return lua_resetthread(co);
+    klip_state *S = S_of(L);
+    glue_begin_slice(S); // `<close>` handlers are Lua time, under the (cleanup) CPU limit
+    int status = lua_resetthread(co);
+    glue_end_slice(S);
+    return status;
 }
 
 

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 // ---- Allocator: a hard cap so a string.rep bomb fails as "not enough memory". ----
+// The cap stays on while the state closes: a `__gc` finalizer at exit is script code too.
 static void *klip_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     klip_state *S = ud;
     size_t old = ptr ? osize : 0;
@@ -28,33 +29,70 @@ static double thread_cpu(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-// The first kill wins; `reason` keeps it after a disarm.
+// The first kill is kept as the reason. A kill also lands after a disarm: a second Ctrl-C,
+// or the cleanup's own CPU budget running out, must stop a looping `<close>` or `__gc`.
 static void kill_once(klip_state *S, klip_kill why) {
-    int expected = KLIP_KILL_NONE;
-    if (atomic_compare_exchange_strong(&S->kill, &expected, (int)why)) atomic_store(&S->reason, (int)why);
+    int cur = atomic_load(&S->kill);
+    while (cur == KLIP_KILL_NONE || cur == KLIP_KILL_DISARMED) {
+        if (atomic_compare_exchange_weak(&S->kill, &cur, (int)why)) break;
+    }
+    int none = KLIP_KILL_NONE;
+    atomic_compare_exchange_strong(&S->reason, &none, (int)why);
 }
 
-// ---- The hook: once killed, it re-arms on every instruction so pcall cannot swallow it.
-void glue_klip_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
-    klip_state *S = S_of(L);
+static int is_live_kill(int kill) {
+    return kill == KLIP_KILL_INTERRUPT || kill == KLIP_KILL_CPU_LIMIT || kill == KLIP_KILL_EXIT;
+}
+
+// The CPU limit holds while armed and while disarmed: the cleanup has a budget too.
+static int check_cpu(klip_state *S) {
     int kill = atomic_load(&S->kill);
-    if (kill == KLIP_KILL_NONE && S->cpu_limit > 0 && S->in_slice) {
-        double used = S->cpu_used + (thread_cpu() - S->slice_start);
-        if (used > S->cpu_limit) {
-            kill_once(S, KLIP_KILL_CPU_LIMIT);
-            kill = atomic_load(&S->kill);
-        }
+    if (kill != KLIP_KILL_NONE && kill != KLIP_KILL_DISARMED) return kill;
+    if (S->cpu_limit > 0 && S->in_slice && S->cpu_used + (thread_cpu() - S->slice_start) > S->cpu_limit) {
+        kill_once(S, KLIP_KILL_CPU_LIMIT);
     }
-    if (kill == KLIP_KILL_INTERRUPT || kill == KLIP_KILL_CPU_LIMIT || kill == KLIP_KILL_EXIT) {
-        lua_sethook(L, glue_klip_hook, LUA_MASKCOUNT, 1);
-        if (kill == KLIP_KILL_INTERRUPT) luaL_error(L, "interrupted");
-        if (kill == KLIP_KILL_EXIT) luaL_error(L, "exit");
-        char text[96];
-        snprintf(text, sizeof text, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit);
-        luaL_error(L, "%s", text);
+    return atomic_load(&S->kill);
+}
+
+const char *glue_kill_text(klip_state *S, char *buf, size_t size) {
+    switch (atomic_load(&S->kill)) {
+    case KLIP_KILL_INTERRUPT: return "interrupted";
+    case KLIP_KILL_EXIT: return "exit";
+    default:
+        snprintf(buf, size, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit_asked);
+        return buf;
     }
 }
+
+// Re-arms the hook on every instruction of L (so pcall cannot swallow the kill) and raises.
+static int raise_kill(lua_State *L) {
+    char text[96];
+    lua_sethook(L, glue_klip_hook, LUA_MASKCOUNT, 1);
+    return luaL_error(L, "%s", glue_kill_text(S_of(L), text, sizeof text));
+}
+
+// A killed coroutine yields from the hook rather than raising: an error raised in a hook
+// leaves that coroutine's hooks off for good (luaD_hook never restores allowhook), so its
+// `<close>` handlers could no longer be stopped. klip_resume turns the yield into the
+// error. Where Lua cannot yield (a sort comparator, a metamethod called from C) it raises.
+void glue_klip_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    int kill = check_cpu(S_of(L));
+    if (is_live_kill(kill)) {
+        lua_sethook(L, glue_klip_hook, LUA_MASKCOUNT, 1);
+        if (lua_isyieldable(L)) { lua_yield(L, 0); return; }
+        raise_kill(L);
+    }
+    // Disarmed: back to the normal count (every instruction is only for raising).
+    if (kill == KLIP_KILL_DISARMED) lua_sethook(L, glue_klip_hook, LUA_MASKCOUNT, HOOK_COUNT);
+}
+
+void glue_poll_kill(lua_State *L) {
+    int kill = check_cpu(S_of(L));
+    if (is_live_kill(kill)) raise_kill(L);
+}
+
+int glue_is_killed(klip_state *S) { return is_live_kill(atomic_load(&S->kill)); }
 
 lua_State *klip_newstate(size_t memory_limit) {
     klip_state *S = calloc(1, sizeof *S);
@@ -69,27 +107,38 @@ lua_State *klip_newstate(size_t memory_limit) {
     return L;
 }
 
-void klip_close(lua_State *L) {
+klip_kill klip_close(lua_State *L) {
     klip_state *S = S_of(L);
-    S->limit = 0; // finalizers must be able to run
-    S->cpu_limit = 0;
-    atomic_store(&S->kill, KLIP_KILL_DISARMED);
-    lua_close(L);
+    int before = atomic_load(&S->kill);
+    glue_begin_slice(S);
+    lua_close(L); // the finalizers run here, under both limits, and Ctrl-C still stops them
+    glue_end_slice(S);
+    int after = atomic_load(&S->kill);
     free(S->in.data); free(S->out.data); free(S->error);
     free(S->arg_refs); free(S->dead_refs);
-    free(S);
+    return is_live_kill(after) && after != before ? (klip_kill)after : KLIP_KILL_NONE;
 }
 
+klip_state *klip_kill_switch(lua_State *L) { return S_of(L); }
+void klip_free_kill_switch(klip_state *S) { free(S); }
+void klip_interrupt(klip_state *S) { kill_once(S, KLIP_KILL_INTERRUPT); }
+
 void klip_set_callbacks(lua_State *L, klip_callbacks callbacks) { S_of(L)->cb = callbacks; }
-void klip_set_cpu_limit(lua_State *L, double seconds) { S_of(L)->cpu_limit = seconds; }
-void klip_interrupt(lua_State *L) { kill_once(S_of(L), KLIP_KILL_INTERRUPT); }
+void klip_set_cpu_limit(lua_State *L, double seconds) {
+    S_of(L)->cpu_limit = seconds;
+    S_of(L)->cpu_limit_asked = seconds;
+}
 void klip_request_exit(lua_State *L) { kill_once(S_of(L), KLIP_KILL_EXIT); }
 klip_kill klip_kill_reason(lua_State *L) { return (klip_kill)atomic_load(&S_of(L)->reason); }
+
 void klip_disarm(lua_State *L) {
     klip_state *S = S_of(L);
-    if (atomic_load(&S->kill) != KLIP_KILL_NONE) atomic_store(&S->kill, KLIP_KILL_DISARMED);
-    S->cpu_limit = 0;
+    int kill = atomic_load(&S->kill);
+    // The CPU limit ran out: the `<close>` handlers and finalizers get a budget of their own.
+    if (kill == KLIP_KILL_CPU_LIMIT) S->cpu_limit = S->cpu_used + KLIP_CLEANUP_CPU_SECONDS;
+    if (kill != KLIP_KILL_NONE) atomic_store(&S->kill, KLIP_KILL_DISARMED);
 }
+
 void klip_stdout_linebuffered(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 void klip_block_signals(void) {
     sigset_t set;
@@ -105,16 +154,8 @@ void klip_name_thread(const char *name) {
     pthread_setname_np(pthread_self(), shortname);
 }
 
-
-int glue_cpu_spent(klip_state *S) {
-    if (S->cpu_limit <= 0 || !S->in_slice) return 0;
-    if (S->cpu_used + (thread_cpu() - S->slice_start) <= S->cpu_limit) return 0;
-    kill_once(S, KLIP_KILL_CPU_LIMIT);
-    return 1;
-}
 void glue_begin_slice(klip_state *S) { S->slice_start = thread_cpu(); S->in_slice = 1; }
 void glue_end_slice(klip_state *S) {
     if (S->in_slice) S->cpu_used += thread_cpu() - S->slice_start;
     S->in_slice = 0;
 }
-

@@ -75,6 +75,8 @@ static int trampoline(lua_State *L) {
                            "required module's top level)", name ? name : "this function");
         return glue_raise_top(L);
     }
+    // A killed script calls no binding, even from code that caught the kill with pcall.
+    if (glue_is_killed(S)) glue_poll_kill(L);
     glue_free_dead_refs(L);
     S->in.len = 0;
     S->enc_nodes = 0;
@@ -83,10 +85,8 @@ static int trampoline(lua_State *L) {
     S->out.len = 0;
     int r = S->cb.dispatch(S->cb.host, L, binding, S->in.data, S->in.len);
     glue_release_arg_refs(L);
-    if (atomic_load(&S->kill) == KLIP_KILL_EXIT) { // os.exit: stop here, and at every instruction after
-        lua_sethook(L, glue_klip_hook, LUA_MASKCOUNT, 1);
-        return luaL_error(L, "exit");
-    }
+    // os.exit (or Ctrl-C during the call): stop here, and at every instruction after.
+    if (glue_is_killed(S)) glue_poll_kill(L);
     return finish_call(L, r);
 }
 
@@ -168,6 +168,7 @@ static int is_handle(lua_State *L) {
 
 static int p_open(lua_State *L) {
     luaL_openlibs(L);
+    glue_open_guards(L);
     if (luaL_newmetatable(L, GLUE_HANDLE_MT)) {
         lua_pushcfunction(L, handle_gc); lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, handle_close); lua_setfield(L, -2, "__close");

@@ -55,6 +55,9 @@ struct Binding {
 final class LuaRuntime {
     let box: StateBox
     var L: OpaquePointer { box.L }
+    /// What Ctrl-C reaches from another thread. It outlives `close()` (finalizers stay
+    /// interruptible); the runner frees it once nothing can fire at it.
+    let killSwitch: OpaquePointer
     let options: ScriptOptions
     let context: ScriptContext
     private(set) var bindings: [Binding] = []
@@ -83,22 +86,28 @@ final class LuaRuntime {
     init?(options: ScriptOptions, context: ScriptContext) {
         guard let L = klip_newstate(options.effectiveMemoryLimit.map { Int($0) } ?? 0) else { return nil }
         self.box = StateBox(L)
+        self.killSwitch = klip_kill_switch(L)
         self.options = options
         self.context = context
         (events, sink) = AsyncStream<Event>.makeStream()
     }
 
-    func close() {
+    /// Closes the state. Its `__gc` finalizers run now, under both limits (they release the
+    /// handles' threads through the callbacks). Returns a kill that landed while they ran.
+    @discardableResult
+    func close() -> KillReason? {
         for (_, task) in inFlight { task.cancel() }
         inFlight.removeAll()
+        var kill: KillReason?
         if !box.closed {
-            klip_close(L) // finalizers release the handles' threads through the callbacks
+            kill = KillReason(klip_close(L))
             box.closed = true
         }
         threads.removeAll()
         ready.removeAll()
         main = nil
         sink.finish()
+        return kill
     }
 
     // MARK: set-up

@@ -36,7 +36,25 @@ public actor ScriptRunner {
         guard let rt = LuaRuntime(options: options, context: context) else {
             return report(ScriptResult(exitStatus: 1, values: [], errorMessage: "klip: cannot create a Lua state", createdTasks: []))
         }
-        defer { latch.detach(); rt.close() }
+        var result = await execute(rt)
+        // The finalizers run here, under both limits, and Ctrl-C still reaches them: a limit
+        // they hit fails a run that had succeeded.
+        if let kill = rt.close(), result.exitStatus == 0 {
+            switch kill {
+            case .cpuLimit:
+                result.exitStatus = 1
+                result.errorMessage = "klip: CPU limit exceeded (\(options.effectiveCPULimit ?? 0) s of Lua execution) in a __gc finalizer at exit"
+            case .interrupted: (result.exitStatus, result.errorMessage) = (130, "klip: interrupted")
+            case .exit: result.exitStatus = rt.exitStatus
+            }
+        }
+        latch.detach()
+        klip_free_kill_switch(rt.killSwitch)
+        return report(result)
+    }
+
+    /// Everything between creating the state and closing it; the result is not yet reported.
+    private func execute(_ rt: LuaRuntime) async -> ScriptResult {
         rt.registerCoreBindings()
         rt.registerKlingBindings()
         rt.registerUploadBindings()
@@ -48,9 +66,9 @@ public actor ScriptRunner {
             let (code, chunk) = try source()
             try rt.load(code: code, chunkName: chunk, arguments: options.arguments.map { .string($0) })
         } catch {
-            return report(ScriptResult(exitStatus: 1, values: [], errorMessage: "klip: " + error.message, createdTasks: []))
+            return ScriptResult(exitStatus: 1, values: [], errorMessage: "klip: " + error.message, createdTasks: [])
         }
-        latch.attach(rt.L, rt.sink)
+        latch.attach(rt.killSwitch, rt.sink)
         let ticker: Task<Void, Never>? = context.progress.isLive ? Task { [sink = rt.sink] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
@@ -83,7 +101,7 @@ public actor ScriptRunner {
         if let plan = context.plan {
             result.plan = if !plan.isEmpty, let service = try? await context.service() { await plan.plan(service: service) } else { Plan(tasks: []) }
         }
-        return report(result)
+        return result
     }
 
     private func report(_ result: ScriptResult) -> ScriptResult {

@@ -49,14 +49,13 @@ typedef struct klip_callbacks {
 } klip_callbacks;
 
 // ---- State ------------------------------------------------------------------------
-// A state with a capped allocator (limit 0 = none) and the interrupt/CPU count hook.
-lua_State *klip_newstate(size_t memory_limit);
-void klip_close(lua_State *L);
-void klip_set_callbacks(lua_State *L, klip_callbacks callbacks);
-void klip_set_cpu_limit(lua_State *L, double seconds);
-/// Why the Lua code is being stopped. The first kill wins and is kept as the reason;
-/// the hook then raises at every instruction (so `pcall` cannot swallow it) until the
-/// host disarms it to let `<close>` handlers run.
+/// The state's kill switch: what Ctrl-C reaches from another thread. It outlives the Lua
+/// state (klip_close) until klip_free_kill_switch, so a late Ctrl-C never touches freed memory.
+typedef struct klip_state klip_state;
+/// Why the Lua code is being stopped. The first kill is kept as the reason; the hook then
+/// raises at every instruction (so `pcall` cannot swallow it) until the host disarms it to
+/// let `<close>` handlers run. A later kill (a second Ctrl-C, the cleanup's CPU budget)
+/// lands on a disarmed state too.
 typedef enum klip_kill {
     KLIP_KILL_NONE = 0,
     KLIP_KILL_INTERRUPT = 1,  // Ctrl-C (klip_interrupt)
@@ -64,13 +63,28 @@ typedef enum klip_kill {
     KLIP_KILL_DISARMED = 3,   // killed, then disarmed: the hook no longer raises
     KLIP_KILL_EXIT = 4,       // os.exit (klip_request_exit)
 } klip_kill;
-/// Thread-safe and async-signal-safe: makes the running Lua code raise at its next hook.
-void klip_interrupt(lua_State *L);
+
+/// A state with a capped allocator (limit 0 = none) and the interrupt/CPU count hook.
+lua_State *klip_newstate(size_t memory_limit);
+/// Closes the state. Its `__gc` finalizers run under the memory limit and what is left of
+/// the CPU limit, and klip_interrupt still stops them. Returns the kill that landed while
+/// closing (KLIP_KILL_NONE if none): a limit hit by a finalizer still fails the run.
+/// The kill switch stays valid: free it with klip_free_kill_switch.
+klip_kill klip_close(lua_State *L);
+klip_state *klip_kill_switch(lua_State *L);
+void klip_free_kill_switch(klip_state *S);
+void klip_set_callbacks(lua_State *L, klip_callbacks callbacks);
+void klip_set_cpu_limit(lua_State *L, double seconds);
+/// Thread-safe and async-signal-safe: makes the running Lua code raise at its next hook,
+/// also after a disarm (a second Ctrl-C stops a looping `<close>` handler).
+void klip_interrupt(klip_state *S);
 /// os.exit: like an interrupt, but the run ends with the script's status.
 void klip_request_exit(lua_State *L);
 /// The first kill of this state (KLIP_KILL_NONE if none); never KLIP_KILL_DISARMED.
 klip_kill klip_kill_reason(lua_State *L);
-/// Lets `<close>` handlers run after a kill (the hook stops raising), and lifts the CPU limit.
+/// Lets `<close>` handlers run after a kill (the hook stops raising). After a CPU-limit
+/// kill they get KLIP_CLEANUP_CPU_SECONDS (1 s) of CPU of their own; otherwise what is left
+/// of the limit. Ctrl-C stops them either way.
 void klip_disarm(lua_State *L);
 /// stdout line-buffered and shared with Swift's print.
 void klip_stdout_linebuffered(void);
