@@ -44,8 +44,8 @@ public struct FaceTrackingOptions: Sendable, Equatable {
     public var maxGapMs: Int = 1000
     /// Box overlap that links a detection to a track.
     public var minIoU: Double = 0.3
-    /// Half the windows that steady a track's boxes (see BoxSmoothing): the centre's
-    /// moving median and the size's moving mean. 0 keeps the boxes as detected.
+    /// Half the windows that steady a track's boxes (see BoxSmoothing): the centre's and
+    /// the size's. 0 keeps the boxes as detected.
     public var boxCentreSmoothingMs: Int = 400
     public var boxSizeSmoothingMs: Int = 1000
 

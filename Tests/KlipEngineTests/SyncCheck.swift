@@ -127,7 +127,8 @@ struct SyncCheck: CustomStringConvertible {
                     var frame = VideoFrame(index: index, timeMs: timeMs, width: w, height: h, pixelFormat: .yuv420p, pixels: pixels)
                     try stage.process(&frame)
                 }
-                if stage.envelope.insertedFrames.contains(index) {
+                // Where the face is on screen: off it, nothing is to be drawn.
+                if stage.envelope.insertedFrames.contains(index), stage.face.interpolatedBox(atMs: timeMs, maxGapMs: 250) != nil {
                     drawn.series.append((stage.envelope[index], Double(stage.lastMouth?.mouth.height ?? 0)))
                 }
                 if let (mouth, face) = stage.lastMouth {
