@@ -241,9 +241,65 @@ Mesh build_mesh(const cfl_point *lm, double open) {
 
 inline bool moved(V2 a, V2 b) { return std::fabs(a.x - b.x) + std::fabs(a.y - b.y) > 1e-3; }
 
+// The interior's value in one plane: at the lips, and deepest in (the throat).
+struct Shade {
+    double lips, throat;
+    bool luma;
+};
+
+// The opened mouth between the destination inner lips, in one plane. The upper teeth of
+// the source (whatever is bright between its inner lips) stay their size and hang from the
+// upper lip, as real upper teeth do; below them the mouth darkens from the lips' shade
+// towards the throat's in the middle.
+void fill_interior(const Plane &plane, const Mesh &m, double scale, Shade shade, const Source &src, cfl_face *drawn) {
+    const double lx = std::min(m.upperInner[0].x, m.lowerInner[0].x);
+    const double rx = std::max(m.upperInner[4].x, m.lowerInner[4].x);
+    const double feather = scale < 1 ? 1.0 : 1.6;
+    for (int x = std::max(0, (int)std::floor(lx)); x <= std::min(plane.width - 1, (int)std::ceil(rx)); ++x) {
+        double top, bottom, stop, sbottom;
+        double topSlope = 0, bottomSlope = 0;
+        if (!polyline_y(m.upperInner, 5, x, top, &topSlope) || !polyline_y(m.lowerInner, 5, x, bottom, &bottomSlope)) continue;
+        // Vertical distances to a slanted edge, turned into distances across it: an even feather.
+        const double topScale = 1 / std::sqrt(1 + topSlope * topSlope);
+        const double bottomScale = 1 / std::sqrt(1 + bottomSlope * bottomSlope);
+        // The detected inner lip tends to sit a little inside the real one: cover the rim.
+        bottom += 1.5 * scale;
+        const double gap = bottom - top;
+        if (gap <= 0) continue;
+        const double srcGap = polyline_y(m.upperInnerSrc, 5, x, stop) && polyline_y(m.lowerInnerSrc, 5, x, sbottom)
+                                  ? sbottom - stop : 0;
+        const double edgeFade = smooth(0, 2.5 * scale, gap);
+        for (int y = std::max(0, (int)std::floor(top)); y <= std::min(plane.height - 1, (int)std::ceil(bottom)); ++y) {
+            const double inside = std::min((y - top) * topScale, (bottom - y) * bottomScale);
+            const double alpha = smooth(-feather * 0.5, feather, inside) * edgeFade;
+            if (alpha <= 0) continue;
+            // 0 at either lip, 1 halfway between them: the throat.
+            const double depth = smooth(0, 1, 2 * std::min(y - top, bottom - y) / gap);
+            double value = shade.lips + (shade.throat - shade.lips) * depth;
+            const double fromTop = y - top;
+            if (srcGap > 2 * scale && fromTop < srcGap) {
+                const double sv = src.bilinear(x, stop + fromTop);
+                // Teeth are bright in luma and near neutral in chroma; the source's own dark
+                // mouth gives way to the new interior.
+                double keep = shade.luma ? smooth(105, 160, sv) : 0.85 * (1 - smooth(6, 20, std::fabs(sv - 128)));
+                keep *= 1 - smooth(srcGap - 1.5 * scale, srcGap, fromTop);
+                value = value * (1 - keep) + sv * keep;
+            }
+            uint8_t &px = plane.data[(size_t)y * plane.stride + x];
+            px = clamp8(px * (1 - alpha) + value * alpha);
+            if (drawn) {
+                if (drawn->width == 0) *drawn = cfl_face{x, y, 1, 1, 0};
+                const int dx0 = std::min(drawn->x, x), dy0 = std::min(drawn->y, y);
+                const int dx1 = std::max(drawn->x + drawn->width, x + 1), dy1 = std::max(drawn->y + drawn->height, y + 1);
+                *drawn = cfl_face{dx0, dy0, dx1 - dx0, dy1 - dy0, 0};
+            }
+        }
+    }
+}
+
 // Warps one plane whose pixels are `scale` times the landmark coordinates (1 for Y, 0.5
-// for the chroma of yuv420p), and fills the opened mouth with `interior` (plus teeth).
-void warp_plane(const Plane &plane, const Mesh &mesh0, double scale, double interior, bool luma, Source &src) {
+// for the chroma of yuv420p), and fills the opened mouth (see fill_interior).
+void warp_plane(const Plane &plane, const Mesh &mesh0, double scale, Shade shade, Source &src, cfl_face *drawn) {
     // Chroma sample j sits at luma 2j + 0.5.
     const double off = scale < 1 ? 0.5 : 0;
     auto tr = [&](V2 q) { return V2{(q.x - off) * scale, (q.y - off) * scale}; };
@@ -301,66 +357,14 @@ void warp_plane(const Plane &plane, const Mesh &mesh0, double scale, double inte
         raster_triangle(plane, src, d, s, m.lowerInner, 5);
     }
 
-    // The opened mouth: a soft-edged dark interior between the inner lips, darker in the
-    // middle; bright pixels already inside the source mouth (teeth) are kept.
-    const double lx = std::min(m.upperInner[0].x, m.lowerInner[0].x);
-    const double rx = std::max(m.upperInner[4].x, m.lowerInner[4].x);
-    const double feather = scale < 1 ? 1.0 : 1.6;
-    for (int x = std::max(0, (int)std::floor(lx)); x <= std::min(plane.width - 1, (int)std::ceil(rx)); ++x) {
-        double top, bottom, stop, sbottom;
-        double topSlope = 0, bottomSlope = 0;
-        if (!polyline_y(m.upperInner, 5, x, top, &topSlope) || !polyline_y(m.lowerInner, 5, x, bottom, &bottomSlope)) continue;
-        // Vertical distances to a slanted edge, turned into distances across it: an even feather.
-        const double topScale = 1 / std::sqrt(1 + topSlope * topSlope);
-        const double bottomScale = 1 / std::sqrt(1 + bottomSlope * bottomSlope);
-        // The detected inner lip tends to sit a little inside the real one: cover the rim.
-        bottom += 1.5 * scale;
-        const double gap = bottom - top;
-        if (gap <= 0) continue;
-        const bool srcOpen = polyline_y(m.upperInnerSrc, 5, x, stop) && polyline_y(m.lowerInnerSrc, 5, x, sbottom) &&
-                             sbottom - stop > 2 * scale;
-        const double edgeFade = smooth(0, 2.5 * scale, gap);
-        for (int y = std::max(0, (int)std::floor(top)); y <= std::min(plane.height - 1, (int)std::ceil(bottom)); ++y) {
-            const double inside = std::min((y - top) * topScale, (bottom - y) * bottomScale);
-            double alpha = smooth(-feather * 0.5, feather, inside) * edgeFade;
-            if (alpha <= 0) continue;
-            const double t = (y - top) / gap;  // 0 at the upper lip, 1 at the lower
-            double value = interior;
-            if (luma) value = interior + 18 * std::fabs(t - 0.45) * 2;  // a little light near the lips
-            if (srcOpen) {
-                // Teeth stay their size: the upper ones hang from the upper lip, the lower ones
-                // ride on the lower lip; between them the dark shows through.
-                const double srcGap = sbottom - stop, fromTop = y - top, fromBottom = bottom - y;
-                double sy = -1;
-                double band = 1;
-                if (fromTop < srcGap * 0.65) {
-                    sy = stop + fromTop;
-                    band = 1 - smooth(srcGap * 0.45, srcGap * 0.65, fromTop);
-                }
-                else if (fromBottom < srcGap * 0.35) sy = sbottom - fromBottom;
-                if (sy >= 0) {
-                    const double sv = src.bilinear(x, sy);
-                    double keep;
-                    if (luma) {
-                        keep = smooth(105, 160, sv);
-                    } else {
-                        // Teeth are near neutral in chroma.
-                        keep = 0.8 * (1 - smooth(6, 20, std::fabs(sv - 128)));
-                    }
-                    keep *= band;
-                    value = value * (1 - keep) + sv * keep;
-                }
-            }
-            uint8_t &px = plane.data[(size_t)y * plane.stride + x];
-            px = clamp8(px * (1 - alpha) + value * alpha);
-        }
-    }
+    fill_interior(plane, m, scale, shade, src, drawn);
 }
 
 }  // namespace
 
 extern "C" int cfl_mouth_open_yuv420p(uint8_t *frame, int width, int height, const cfl_point *landmarks,
-                                      double opening) {
+                                      double opening, cfl_face *mouth) {
+    if (mouth) *mouth = cfl_face{0, 0, 0, 0, 0};
     if (!frame || !landmarks || width <= 1 || height <= 1) return -1;
     if (!(opening > 0.25)) return 0;
     try {
@@ -368,9 +372,10 @@ extern "C" int cfl_mouth_open_yuv420p(uint8_t *frame, int width, int height, con
         thread_local Source src;
         const int cw = (width + 1) / 2, ch = (height + 1) / 2;
         uint8_t *y = frame, *u = frame + (size_t)width * height, *v = u + (size_t)cw * ch;
-        warp_plane(Plane{y, width, height, width}, mesh, 1.0, 34, true, src);
-        warp_plane(Plane{u, cw, ch, cw}, mesh, 0.5, 126, false, src);
-        warp_plane(Plane{v, cw, ch, cw}, mesh, 0.5, 138, false, src);
+        // A dim red near the lips, near black deep in.
+        warp_plane(Plane{y, width, height, width}, mesh, 1.0, Shade{72, 20, true}, src, mouth);
+        warp_plane(Plane{u, cw, ch, cw}, mesh, 0.5, Shade{121, 127, false}, src, nullptr);
+        warp_plane(Plane{v, cw, ch, cw}, mesh, 0.5, Shade{150, 134, false}, src, nullptr);
         return 1;
     } catch (...) {
         return -1;

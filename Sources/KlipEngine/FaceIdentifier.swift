@@ -76,94 +76,15 @@ public actor FaceIdentifier {
         var width: Int, height: Int, pixels: [UInt8]
     }
 
-    /// The blocking part: one pass over the frames. Every `step`-th frame is searched around
-    /// every face being tracked, and the whole frame at full size every `fineSearchInterval`
-    /// (see `FaceSearch` for why). The frames since the last fine search are kept: a new face is
-    /// followed back through them to the frame it appeared in, and a face gone is followed
-    /// forward through the frames since the last search to the frame it left.
+    /// The blocking part: one pass over the frames (see `TrackingPass`, and `FaceSearch` for
+    /// why it searches where it does).
     private static func track(reader: FrameReader, detector: FaceDetector, fps: Double, durationMs: Int,
                               options: FaceTrackingOptions) throws -> (tracks: [FaceTrack], crops: [Crop]) {
-        let width = reader.width, height = reader.height
-        let search = FaceSearch(detector: detector, width: width, height: height, options: options)
-        let step = max(1, Int((fps / options.detectionsPerSecond).rounded()))
-        let fineEvery = max(1, Int((options.fineSearchInterval(width: width, height: height) * fps / Double(step)).rounded(.down)))
-        func time(_ frame: Int) -> Int { Int((Double(frame) * 1000 / fps).rounded()) }
-        func sample(_ face: DetectedFace, _ frame: Int) -> FaceSample {
-            FaceSample(timeMs: time(frame), x: face.x, y: face.y, width: face.width, height: face.height)
-        }
-
-        var tracker = FaceTracker(options: options, frameMs: Int((1000 / fps).rounded()))
-        var best: [Int: (score: Double, crop: Crop)] = [:]
-        var history: [(frame: Int, pixels: [UInt8])] = []  // since the last fine search, oldest first
-        var spare: [[UInt8]] = []
-        var seenLast: Set<Int> = []  // tracks seen in the previous searched frame
-        var lastSearched = -1
+        var pass = TrackingPass(detector: detector, width: reader.width, height: reader.height, fps: fps, options: options)
         var pixels: [UInt8] = []
-        var frame = -1
-
-        // Follows a face frame by frame while it is found near where it was; one frame's
-        // miss (a blink of the detector) does not end it.
-        func follow<Frames: Sequence>(_ id: Int, from box: FaceSample, through frames: Frames)
-            where Frames.Element == (frame: Int, pixels: [UInt8]) {
-            var box = box, misses = 0
-            for (index, kept) in frames {
-                guard let hit = search.follow(box, in: kept) else {
-                    misses += 1
-                    if misses > 1 { return }
-                    continue
-                }
-                misses = 0
-                box = sample(hit, index)
-                tracker.insert(box, into: id, searched: index % step == 0)
-            }
-        }
-
-        while try reader.read(into: &pixels) {
-            frame += 1
-            if frame % step != 0 {
-                history.append((frame, pixels))
-                pixels = spare.popLast() ?? []
-                continue
-            }
-            let fine = (frame / step) % fineEvery == 0
-            var faces = fine || options.coarseSearch ? search.whole(pixels, fine: fine) : []
-            for track in tracker.active { if let last = track.samples.last { faces += search.around(last, in: pixels) } }
-            faces = FaceSearch.merge(faces, minIoU: options.minIoU)
-            let ids = tracker.add(timeMs: time(frame), faces: faces)
-            for (face, id) in zip(faces, ids) {
-                if tracker.activeTrack(id)?.samples.count == 1 {
-                    follow(id, from: sample(face, frame), through: history.reversed())
-                }
-                if face.score > (best[id]?.score ?? -.infinity) {
-                    best[id] = (face.score, crop(pixels, width: width, height: height, around: face))
-                }
-            }
-            var seen = Set(ids)
-            let between = history.filter { $0.frame > lastSearched }
-            for id in seenLast.subtracting(seen) {
-                guard let last = tracker.activeTrack(id)?.samples.last else { continue }
-                follow(id, from: last, through: between)
-                // Still there in the frame just before this one: a detector miss here, not the
-                // end; keep following it after the next searched frame too.
-                if let lastKept = between.last, tracker.activeTrack(id)?.lastMs == time(lastKept.frame) { seen.insert(id) }
-            }
-            seenLast = seen
-            lastSearched = frame
-            if fine {
-                spare += history.map(\.pixels)
-                history.removeAll(keepingCapacity: true)
-            }
-            history.append((frame, pixels))
-            pixels = spare.popLast() ?? []
-        }
+        while try reader.read(into: &pixels) { pass.take(&pixels) }
         try reader.close()
-        // Frames after the last searched one.
-        let between = history.filter { $0.frame > lastSearched }
-        for id in seenLast {
-            if let last = tracker.activeTrack(id)?.samples.last { follow(id, from: last, through: between) }
-        }
-        let (tracks, ids) = tracker.finish(durationMs: durationMs)
-        return (tracks, ids.map { best[$0]!.crop })
+        return pass.finish(durationMs: durationMs)
     }
 
     /// A square around the face with room for hair and chin, kept inside the frame, cut

@@ -44,6 +44,10 @@ public struct FaceTrackingOptions: Sendable, Equatable {
     public var maxGapMs: Int = 1000
     /// Box overlap that links a detection to a track.
     public var minIoU: Double = 0.3
+    /// Half the windows that steady a track's boxes (see BoxSmoothing): the centre's and
+    /// the size's. 0 keeps the boxes as detected.
+    public var boxCentreSmoothingMs: Int = 400
+    public var boxSizeSmoothingMs: Int = 1000
 
     public init() {}
     public static let `default` = FaceTrackingOptions()
@@ -143,7 +147,7 @@ struct FaceTracker {
             // Seen in its last frame: there until that frame ends.
             let end = min(durationMs, track.lastMs + frameMs)
             tracks.append(FaceTrack(index: index, startMs: track.samples[0].timeMs, endMs: max(end, track.samples[0].timeMs),
-                                    samples: track.samples))
+                                    samples: BoxSmoothing(centreMs: options.boxCentreSmoothingMs, sizeMs: options.boxSizeSmoothingMs).steadied(track.samples)))
         }
         return (tracks, kept.map(\.id))
     }

@@ -15,6 +15,9 @@ public struct MouthStage: FrameStage, Sendable {
     let detector: FaceDetector
     /// The last frame's landmarks, to re-acquire the face when the track has no box nearby.
     private var lastBox: DetectedFace?
+    /// Where the last processed frame's mouth interior was drawn (nil: none drawn), and the
+    /// face box it was drawn for: what a check of "the mouth stays inside the face" reads.
+    public private(set) var lastMouth: (mouth: FaceSample, face: FaceSample)?
 
     public var pixelFormat: RawPixelFormat { .yuv420p }
 
@@ -34,6 +37,7 @@ public struct MouthStage: FrameStage, Sendable {
     }
 
     public mutating func process(_ frame: inout VideoFrame) throws {
+        lastMouth = nil
         let level = envelope[frame.index]
         guard level > 0.005, frame.pixelFormat == .yuv420p else { return }
         let timeMs = frame.timeMs
@@ -48,7 +52,12 @@ public struct MouthStage: FrameStage, Sendable {
         let opening = level * openingShare * length
         let landmarks = points.map { cfl_point(x: Float($0.x), y: Float($0.y)) }
         guard let base = frame.pixels.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-        _ = cfl_mouth_open_yuv420p(base, Int32(width), Int32(height), landmarks, opening)
+        var mouth = cfl_face()
+        _ = cfl_mouth_open_yuv420p(base, Int32(width), Int32(height), landmarks, opening, &mouth)
+        if mouth.width > 0 {
+            lastMouth = (FaceSample(timeMs: timeMs, x: Int(mouth.x), y: Int(mouth.y), width: Int(mouth.width), height: Int(mouth.height)),
+                         FaceSample(timeMs: timeMs, x: box.x, y: box.y, width: box.width, height: box.height))
+        }
     }
 
     /// Where the track has no box near this frame: the detected face overlapping the last

@@ -34,8 +34,10 @@ public struct SyncMeter: Sendable {
     /// - Parameters:
     ///   - soundEndMs: nil for the end of the audio.
     ///   - inputPath: the video before rendering, for the PSNR outside the inserted range.
+    ///   - tracks: the faces to measure (e.g. identify's tracks of the input, so a face keeps
+    ///     its index); nil re-identifies them in `videoPath`. Landmarks are always re-detected.
     public func measure(videoPath: String, audioPath: String, insertMs: Int, soundStartMs: Int = 0, soundEndMs: Int? = nil,
-                        volume: Double = 1, inputPath: String? = nil) async throws -> [SyncMeasurement] {
+                        volume: Double = 1, inputPath: String? = nil, tracks known: [FaceTrack]? = nil) async throws -> [SyncMeasurement] {
         let video = try await DisplayedVideo.probe(videoPath)
         var endMs = soundEndMs
         if endMs == nil {
@@ -44,11 +46,7 @@ public struct SyncMeter: Sendable {
         let envelope = try await LoudnessEnvelope.compute(audioPath: audioPath, soundStartMs: soundStartMs, soundEndMs: endMs ?? 0,
                                                           insertMs: insertMs, volume: volume, fps: video.fps,
                                                           durationMs: video.durationMs)
-        let crops = FileManager.default.temporaryDirectory.appendingPathComponent("klip-measure-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: crops, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: crops) }
-        let tracks: [FaceTrack]
-        do { tracks = try await identifier.identify(videoPath: videoPath, cropsDirectory: crops) } catch EngineError.noFace { tracks = [] }
+        let tracks = if let known { known } else { try await identify(videoPath) }
         let detector = try await SharedLandmarkModel.detector()
         let fps = video.fps, width = video.width, height = video.height
         let reader: FrameReader
@@ -81,6 +79,13 @@ public struct SyncMeter: Sendable {
             return SyncMeasurement(faceID: String(track.index), r: r,
                                    psnrOutside: result.psnr, frames: series.count)
         }
+    }
+
+    private func identify(_ videoPath: String) async throws -> [FaceTrack] {
+        let crops = FileManager.default.temporaryDirectory.appendingPathComponent("klip-measure-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: crops, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: crops) }
+        do { return try await identifier.identify(videoPath: videoPath, cropsDirectory: crops) } catch EngineError.noFace { return [] }
     }
 
     struct Scan {

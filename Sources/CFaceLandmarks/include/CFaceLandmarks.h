@@ -61,9 +61,12 @@ int cfl_landmarks_grey(cfl_detector *detector, const uint8_t *grey, int width, i
 /// The mouth animation of one yuv420p frame (planes packed, no padding): opens the jaw and
 /// lower lip of the face with these 68 landmarks by `opening` pixels along the
 /// nose-to-chin axis (triangle-mesh warp with fixed anchors around the face) and fills the
-/// opened mouth with a soft dark interior that keeps visible teeth. Returns 1 if pixels
-/// changed, 0 if the opening was too small to show (frame untouched), -1 on bad arguments.
-int cfl_mouth_open_yuv420p(uint8_t *frame, int width, int height, const cfl_point *landmarks, double opening);
+/// opened mouth with a soft dark interior that keeps visible teeth. `mouth` (if not NULL)
+/// receives the bounding box of the luma pixels the interior was drawn on (width 0 when
+/// none), so a caller can check where the mouth went. Returns 1 if pixels changed, 0 if the
+/// opening was too small to show (frame untouched), -1 on bad arguments.
+int cfl_mouth_open_yuv420p(uint8_t *frame, int width, int height, const cfl_point *landmarks, double opening,
+                           cfl_face *mouth);
 
 /// dlib's face recognition ResNet: a 128-number descriptor of a face, such that two images
 /// of the same person lie close (Euclidean distance) and of different people far apart.
