@@ -69,6 +69,7 @@ static int class_has(int cl, int c) {
     case 'u': in = isupper(c); break;
     case 'w': in = isalnum(c); break;
     case 'x': in = isxdigit(c); break;
+    case 'z': in = c == 0; break; // Lua 5.1's class for '\0', still honoured by 5.4
     default: return cl == c;
     }
     if (isupper(cl)) return !in;
