@@ -8,6 +8,8 @@ public struct MediaInfo: Sendable, Codable, Equatable {
         public var height: Int
         public var fps: Double
         public var durationMs: Int?
+        /// Display rotation (0, 90, 180 or 270): see `VideoOrientation`.
+        public var rotationDegrees: Int = 0
     }
     public struct Audio: Sendable, Codable, Equatable {
         public var codec: String
@@ -70,6 +72,9 @@ public enum MediaProbe {
                 var channels: Int?
                 var duration: String?
                 var disposition: [String: Int]?
+                struct SideData: Decodable { var rotation: Double? }
+                var side_data_list: [SideData]?
+                var tags: [String: String]?
             }
             struct Format: Decodable {
                 var format_name: String?
@@ -100,7 +105,9 @@ public enum MediaProbe {
         let video = videoStream.map {
             MediaInfo.Video(codec: $0.codec_name ?? "unknown", width: $0.width ?? 0, height: $0.height ?? 0,
                             fps: rate($0.avg_frame_rate) ?? rate($0.r_frame_rate) ?? 0,
-                            durationMs: ms($0.duration))
+                            durationMs: ms($0.duration),
+                            rotationDegrees: VideoOrientation.normalized($0.side_data_list?.compactMap(\.rotation).first
+                                ?? $0.tags?["rotate"].flatMap(Double.init)))
         }
         let audio = audioStream.map {
             MediaInfo.Audio(codec: $0.codec_name ?? "unknown", sampleRate: Int($0.sample_rate ?? "") ?? 0,

@@ -39,8 +39,8 @@ actor ProbeCache {
 }
 
 /// The SHA-256 of a file, read in 1 MiB chunks.
-enum ContentDigest {
-    static func of(_ path: String) throws -> SHA256Digest {
+public enum ContentDigest {
+    public static func of(_ path: String) throws -> SHA256Digest {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw MediaError.unreadable(path: path, detail: "cannot open")
         }

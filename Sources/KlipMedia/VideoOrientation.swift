@@ -4,22 +4,15 @@ import Foundation
 /// it when decoding, so decoded frames of a ±90° video are as wide as the coded height.
 public enum VideoOrientation {
     /// Rotation in degrees (0, 90, 180 or 270) of the first video stream; 0 when unknown.
+    /// Read from the same ffprobe as `MediaProbe.probe`, so a content probed before (a
+    /// session's video, for every task rendered from it) costs no second ffprobe.
     public static func rotationDegrees(of path: String) async -> Int {
-        guard let output = try? await ProcessRunner.run("ffprobe", [
-            "-v", "error", "-select_streams", "V:0",
-            "-show_entries", "stream_side_data=rotation:stream_tags=rotate", "-of", "json", path,
-        ]), output.status == 0 else { return 0 }
-        struct Probe: Decodable {
-            struct Stream: Decodable {
-                struct SideData: Decodable { var rotation: Double? }
-                var side_data_list: [SideData]?
-                var tags: [String: String]?
-            }
-            var streams: [Stream]?
-        }
-        guard let stream = (try? JSONDecoder().decode(Probe.self, from: output.stdout))?.streams?.first else { return 0 }
-        let degrees = stream.side_data_list?.compactMap(\.rotation).first
-            ?? stream.tags?["rotate"].flatMap(Double.init) ?? 0
+        (try? await MediaProbe.probe(path))?.video?.rotationDegrees ?? 0
+    }
+
+    /// ffprobe's rotation (the display matrix's, or an old `rotate` tag) as 0, 90, 180 or 270.
+    static func normalized(_ degrees: Double?) -> Int {
+        guard let degrees, degrees.isFinite, abs(degrees) < 1e6 else { return 0 }
         let normalized = (Int(degrees.rounded()) % 360 + 360) % 360
         return [0, 90, 180, 270].contains(normalized) ? normalized : 0
     }

@@ -55,7 +55,8 @@ public enum Emulator {
             media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: config.outboundLoopbackOnly ? MediaInput.loopbackHTTPClient : MediaInput.httpClient, logger: logger,
                               loopbackOnly: config.outboundLoopbackOnly, remoteOnly: config.remoteOnly),
             // Detection is CPU-bound and each detector holds ~100 MB: no more than the cores.
-            faces: FaceIdentifierPool(size: min(config.maxParallel, ProcessInfo.processInfo.activeProcessorCount)),
+            faces: FaceTracks(pool: FaceIdentifierPool(size: min(config.maxParallel, ProcessInfo.processInfo.activeProcessorCount)),
+                              layout: layout),
             runner: runner, callbacks: callbacks,
             auth: Authenticator(apiKeys: config.apiKeys, accessKeys: config.accessKeys), logger: logger,
             boundBase: BoundBase("http://\(config.host):\(config.port)"))

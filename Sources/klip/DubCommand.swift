@@ -10,7 +10,8 @@ struct DubCommand: AsyncParsableCommand {
         abstract: "Lip-sync a video of any length to an audio track of any length.",
         discussion: """
         The video is split into Kling-valid segments (2-60 s), cut preferably in the audio's \
-        pauses; segments where the audio speaks are identified and lip-synced concurrently, the \
+        pauses where the face is on screen on both sides of the cut (a cut made otherwise is \
+        logged); segments where the audio speaks are identified and lip-synced concurrently, the \
         others pass through untouched; the pieces are joined into OUT (the input's length). A \
         rerun creates no task (the journal). Intermediate files go to OUT.parts/.
         """

@@ -62,6 +62,13 @@ import Testing
             #expect(Frames.psnr(a, b) >= 38, "frame \(frame): PSNR \(Frames.psnr(a, b))")
         }
 
+        // The splices (untouched to lip-synced and back) do not click.
+        let audio = try await DecodedAudio.decode(out)
+        for at in [480, 5040, 8480, 12520] {
+            let join = audio.join(atMs: at)
+            #expect(join.step <= join.natural + 0.06, "splice at \(at) ms: step \(join.step), around it \(join.natural)")
+        }
+
         let ranges = try await OTIO.ranges(otio)
         #expect(ranges.totalFrames == 400)
         #expect(ranges.clips.map(\.frames) == [12, 114, 86, 101, 87])

@@ -41,6 +41,13 @@ struct DubJSON: Decodable {
         let numbers = info.stdout.split(whereSeparator: { $0 == "\t" || $0 == "\n" }).compactMap { Double($0) }
         #expect(numbers.count == 4 && abs(numbers[0] - 70000) <= 40 && abs(numbers[1] - 70000) <= 40, "\(info.stdout)")
 
+        // The splices between segments do not click.
+        let audio = try await DecodedAudio.decode(out)
+        for s in result.segments.dropFirst() {
+            let join = audio.join(atMs: s.start_time)
+            #expect(join.step <= join.natural + 0.06, "splice at \(s.start_time) ms: step \(join.step), around it \(join.natural)")
+        }
+
         // Sync on the face over the dubbed range, the lead-in untouched.
         let measured = try await klip("measure", out, "--audio", speech, "--insert", "5000", "--input", video, "--json")
         #expect(measured.status == 0, "\(measured.stderr)")

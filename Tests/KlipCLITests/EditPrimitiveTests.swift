@@ -43,6 +43,48 @@ import Testing
         #expect(gaps.allSatisfy { $0.start >= 5000 - Self.frame }, "\(gaps)") // only the silent third clip
     }
 
+    /// Three clips whose audio are steady tones of different pitch, level and phase (so every
+    /// join is a jump between two waveforms), one at 44.1 kHz stereo: the joined track, as
+    /// ffmpeg decodes it, steps no more at a join than the tones themselves do, has no
+    /// silence there, and holds the sum of the parts' samples within one frame each.
+    @Test func concatJoinsAudioWithoutAClickOrAGap() async throws {
+        let klip = try CLIRunner()
+        let dir = klip.stateDir
+        let parts: [(ms: Int, tone: String, layout: [String])] = [
+            (2000, "0.5*sin(2*PI*440*t+1.3)", ["-ar", "48000", "-ac", "1"]),
+            (1520, "0.25*sin(2*PI*330*t+4.0)", ["-ar", "44100", "-ac", "2"]),
+            (2200, "0.8*sin(2*PI*220*t+2.2)", ["-ar", "48000", "-ac", "1"]),
+        ]
+        var paths: [String] = []
+        for (i, p) in parts.enumerated() {
+            let path = "\(dir)/tone-\(i).mp4", seconds = String(Double(p.ms) / 1000)
+            try await ProcessRunner.check("ffmpeg", ["-v", "error", "-nostdin", "-y",
+                "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25:duration=\(seconds)",
+                "-f", "lavfi", "-i", "aevalsrc=\(p.tone):s=48000:d=\(seconds)",
+                "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "192k"]
+                + p.layout + [path])
+            paths.append(path)
+        }
+        let list = paths.map { "\"\($0)\"" }.joined(separator: ", ")
+        let r = try await klip("run", "--media-root", dir, "-e", "kling.edit.concat({\(list)}, \"\(dir)/joined.mp4\")")
+        #expect(r.status == 0, "\(r.stderr)")
+
+        let audio = try await DecodedAudio.decode(dir + "/joined.mp4")
+        let total = parts.map(\.ms).reduce(0, +)
+        #expect(abs(audio.samples.count - audio.index(ms: total)) <= audio.index(ms: parts.count * Self.frame),
+                "\(audio.samples.count) samples for \(total) ms")
+        var at = 0
+        for p in parts.dropLast() {
+            at += p.ms
+            let join = audio.join(atMs: at)
+            // Joined without the fades, these clips jump 0.63 (at 2000 ms) and 0.26 (at 3520 ms);
+            // the tones' own steepest step is 0.011-0.029 a sample. The margin is AAC's ripple
+            // around the joins' 3 ms fades, measured at up to 0.027 over the tone's own step.
+            #expect(join.step <= join.natural + 0.06, "join at \(at) ms: step \(join.step), the tones' own \(join.natural)")
+            #expect(join.quietMs < 2, "join at \(at) ms: \(join.quietMs) ms of silence")
+        }
+    }
+
     @Test func silencesFindThePausesOfASpeechTrack() async throws {
         let klip = try CLIRunner()
         let speech = try await EditMedia.shared.longSpeech()

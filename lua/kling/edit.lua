@@ -49,9 +49,65 @@ local function mkdir(dir)
   B.edit_write(dir .. "/.keep", "")
 end
 
+-- A cut wants the chosen face on screen this long on each side of it.
+local SIDE = 1000
+
+-- Whether the face is seen from SIDE before `t` to SIDE after it. spans: {{from, to}, ...}.
+local function seen_around(spans, t)
+  for _, s in ipairs(spans) do
+    if s[1] <= t - SIDE and s[2] >= t + SIDE then return true end
+  end
+  return false
+end
+
+-- A pause's middle in [lo, hi] that passes `ok`: the longest pause in the last 15 s before
+-- the limit (a breath between sentences rather than between words), else the latest pause.
+local function pause_cut(pauses, lo, hi, snap, ok)
+  local cut, best
+  for _, p in ipairs(pauses) do
+    local mid, len = snap((p.start_time + p.end_time) // 2), p.end_time - p.start_time
+    if mid >= max(lo, hi - 15000) and mid <= hi and (best == nil or len >= best) and ok(mid) then cut, best = mid, len end
+  end
+  if cut then return cut end
+  for _, p in ipairs(pauses) do
+    local mid = snap((p.start_time + p.end_time) // 2)
+    if mid >= lo and mid <= hi and (cut == nil or mid > cut) and ok(mid) then cut = mid end
+  end
+  return cut
+end
+
+-- The point in [lo, hi] nearest `want` with the face on both sides, or nil.
+local function face_cut(spans, lo, hi, want, snap)
+  local cut
+  for _, s in ipairs(spans) do
+    local a, b = max(lo, s[1] + SIDE), min(hi, s[2] - SIDE)
+    if a <= b then
+      local t = snap(min(max(want, a), b))
+      if t >= a and t <= b and (cut == nil or math.abs(t - want) < math.abs(cut - want)) then cut = t end
+    end
+  end
+  return cut
+end
+
+-- Where to split [pos, stop), longer than Kling allows, and why, best first: a pause with
+-- the face on both sides ("pause_face"), any pause ("pause"), the face on both sides nearest
+-- an even split ("face"), an even split ("even"). spans nil: the face is not known yet.
+local function split_point(pos, stop, pauses, spans, snap)
+  local lo, hi = pos + SHORTEST, min(pos + LONGEST, stop - SHORTEST)
+  local even = snap(pos + (stop - pos) / ceil((stop - pos) / LONGEST))
+  local cut = spans and pause_cut(pauses, lo, hi, snap, function(t) return seen_around(spans, t) end)
+  if cut then return cut, "pause_face" end
+  cut = pause_cut(pauses, lo, hi, snap, function() return true end)
+  if cut then return cut, "pause" end
+  cut = spans and face_cut(spans, lo, hi, even, snap)
+  if cut then return cut, "face" end
+  return even, "even"
+end
+
 -- Cut points for [0, duration): the given boundaries first (where the speech starts and
--- ends), then every piece longer than Kling allows split in a pause, or evenly.
-local function plan(duration, boundaries, pauses, snap)
+-- ends), then every piece longer than Kling allows split by split_point. Each segment says
+-- why it starts where it does (cut = "start", "speech" or split_point's reason).
+local function plan(duration, boundaries, pauses, snap, spans)
   local points = { 0 }
   table.sort(boundaries)
   for _, b in ipairs(boundaries) do
@@ -59,33 +115,19 @@ local function plan(duration, boundaries, pauses, snap)
     if b - points[#points] >= SHORTEST and duration - b >= SHORTEST then points[#points + 1] = b end
   end
   points[#points + 1] = duration
-  local out = { 0 }
+  local out, why = { 0 }, { "start" }
   for k = 2, #points do
     local pos, stop = out[#out], points[k]
     while stop - pos > LONGEST do
-      local lo, hi = pos + SHORTEST, min(pos + LONGEST, stop - SHORTEST)
-      -- The longest pause in the last 15 s before the limit (a breath between sentences
-      -- rather than between words), else the latest pause at all.
-      local cut, best
-      for _, p in ipairs(pauses) do
-        local mid, len = snap((p.start_time + p.end_time) // 2), p.end_time - p.start_time
-        if mid >= max(lo, hi - 15000) and mid <= hi and (best == nil or len >= best) then cut, best = mid, len end
-      end
-      if cut == nil then
-        for _, p in ipairs(pauses) do
-          local mid = snap((p.start_time + p.end_time) // 2)
-          if mid >= lo and mid <= hi and (cut == nil or mid > cut) then cut = mid end
-        end
-      end
-      if cut == nil then cut = snap(pos + (stop - pos) / ceil((stop - pos) / LONGEST)) end
+      local cut, reason = split_point(pos, stop, pauses, spans, snap)
       if cut - pos > LONGEST then cut = cut - snap(1000) end
-      out[#out + 1] = cut
+      out[#out + 1], why[#why + 1] = cut, reason
       pos = cut
     end
-    out[#out + 1] = stop
+    out[#out + 1], why[#why + 1] = stop, "speech"
   end
   local segments = {}
-  for k = 1, #out - 1 do segments[k] = { start_time = out[k], end_time = out[k + 1] } end
+  for k = 1, #out - 1 do segments[k] = { start_time = out[k], end_time = out[k + 1], cut = why[k] } end
   return segments
 end
 
@@ -106,20 +148,6 @@ end
 
 local function overlap(a0, a1, b0, b1) return min(a1, b1) - max(a0, b0) end
 
--- Lip-syncs one segment file with an audio piece inserted at `at` (ms into the segment).
--- Returns the result's path, task id and face id; or nil and a status when no face there
--- can take it (none found, or visible for less than 2 s of the piece).
-local function sync_segment(part, face_choice, audio_piece, at, length, result_path)
-  local session = kling.identify(part)
-  local face = #session.faces > 0 and pick_face(face_choice, session) or nil
-  if face == nil or overlap(at, at + length, face.start_time, face.end_time) < SHORTEST then return nil, "no_face" end
-  local task = kling.lipsync{ session = session, face = face, sound_file = audio_piece, sound_start_time = 0,
-                              sound_end_time = length, sound_insert_time = at }
-  local result = kling.wait(task)
-  kling.download(result, result_path)
-  return result_path, "lipsynced", task.task_id, face.face_id
-end
-
 -- Joins the rendered pieces and writes the timeline when asked.
 local function assemble(pieces, out, otio)
   local paths = {}
@@ -128,7 +156,9 @@ local function assemble(pieces, out, otio)
   if otio then M.timeline(otio, pieces) end
 end
 
-function M.dub(o)
+-- dub's spec checked, with what every segment needs: the speech on the video's timeline,
+-- the pauses, and the parts already cut and identified (by range).
+local function dub_job(o)
   if type(o) ~= "table" then fail("spec", "kling.edit.dub needs a table {video =, audio =, out =}") end
   local video, audio, out = need_string(o, "video", "dub"), need_string(o, "audio", "dub"), need_string(o, "out", "dub")
   -- A face choice dub cannot read would otherwise match no face and pass everything through.
@@ -144,42 +174,118 @@ function M.dub(o)
   if not ai.has_audio then fail("audio", audio .. " has no audio stream") end
   local fr = framer(vi.fps)
   local duration = fr.ms(fr.index(vi.duration))
-  -- The dub's speech on the video's timeline.
-  local speech_from = insert
   local speech_to = min(duration, insert + ai.audio_duration - audio_start)
-  if speech_to - speech_from < SHORTEST then fail("audio", "less than 2 s of the audio lands inside the video") end
+  if speech_to - insert < SHORTEST then fail("audio", "less than 2 s of the audio lands inside the video") end
   local pauses = {}
   for _, p in ipairs(kling.silences(audio)) do
     pauses[#pauses + 1] = { start_time = p.start_time - audio_start + insert, end_time = p.end_time - audio_start + insert }
   end
-  local segments = plan(duration, { speech_from, speech_to }, pauses, fr.snap)
-  local dir = scratch(out)
-  mkdir(dir)
+  return { video = video, audio = audio, out = out, choice = choice, audio_start = audio_start, insert = insert,
+           speech_from = insert, speech_to = speech_to, pauses = pauses, duration = duration, fr = fr,
+           dir = scratch(out), parts = {} }
+end
+
+-- The dub's speech inside [s, e), or nil when nobody speaks there.
+local function speech_in(job, s, e)
+  local a0, a1 = max(s, job.speech_from), min(e, job.speech_to)
+  if a1 - a0 < SHORTEST or inside_pause(a0, a1, job.pauses) then return nil end
+  return a0, a1
+end
+
+-- [s, e) cut out and identified, with the face the choice picks there (nil: none). Kept by
+-- range, so a final plan reuses what the face scan already did.
+local function prepare(job, s, e)
+  local key = s .. "-" .. e
+  if job.parts[key] then return job.parts[key] end
+  local part = M.cut(job.video, s, e, ("%s/part-%d-%d.mp4"):format(job.dir, s, e))
+  local session = kling.identify(part)
+  local face = #session.faces > 0 and pick_face(job.choice, session) or nil
+  job.parts[key] = { part = part, session = session, face = face }
+  return job.parts[key]
+end
+
+-- Where the chosen face is on the video's timeline, from the speaking segments of a first
+-- plan (the dub identifies them anyway): {{from, to}, ...}, one span where a segment's face
+-- runs into the next segment's (within two frames).
+local function face_spans(job, segments)
   local jobs = {}
-  for i, seg in ipairs(segments) do
-    jobs[i] = kling.spawn(function()
-      local s, e = seg.start_time, seg.end_time
-      local part = M.cut(video, s, e, ("%s/part-%03d.mp4"):format(dir, i))
-      local a0, a1 = max(s, speech_from), min(e, speech_to)
-      if a1 - a0 < SHORTEST or inside_pause(a0, a1, pauses) then return part, "silent" end
-      local piece = M.cut_audio(audio, a0 - insert + audio_start, a1 - insert + audio_start,
-                                ("%s/sound-%03d.wav"):format(dir, i))
-      local file, status, task_id, face_id = sync_segment(part, o.face, piece, a0 - s, a1 - a0,
-                                                          ("%s/synced-%03d.mp4"):format(dir, i))
-      if not file then return part, status end
-      return file, status, task_id, face_id
-    end)
+  for _, seg in ipairs(segments) do
+    if speech_in(job, seg.start_time, seg.end_time) then
+      jobs[#jobs + 1] = kling.spawn(function()
+        local f = prepare(job, seg.start_time, seg.end_time).face
+        if f then return seg.start_time + f.start_time, seg.start_time + f.end_time end
+      end)
+    end
   end
+  local spans, merged = {}, {}
+  for _, j in ipairs(jobs) do
+    local a, b = kling.wait(j)
+    if a then spans[#spans + 1] = { a, b } end
+  end
+  table.sort(spans, function(x, y) return x[1] < y[1] end)
+  local slack = job.fr.ms(2)
+  for _, s in ipairs(spans) do
+    local last = merged[#merged]
+    if last and s[1] <= last[2] + slack then last[2] = max(last[2], s[2]) else merged[#merged + 1] = s end
+  end
+  return merged
+end
+
+local fallback = {
+  pause = "in a pause without the face on screen 1 s either side (no pause in reach has it)",
+  face = "in speech, with the face on both sides (no pause in reach)",
+  even = "in speech, evenly (neither a pause nor the face in reach)",
+}
+
+-- The segments: a first plan on the pauses alone; when it has to split the speech, the face
+-- spans of its segments, then the plan again preferring cuts with the face on both sides.
+local function dub_plan(job)
+  local bounds = { job.speech_from, job.speech_to }
+  local segments = plan(job.duration, bounds, job.pauses, job.fr.snap)
+  local splits = false
+  for _, seg in ipairs(segments) do splits = splits or (seg.cut ~= "start" and seg.cut ~= "speech") end
+  if not splits then return segments end
+  segments = plan(job.duration, bounds, job.pauses, job.fr.snap, face_spans(job, segments))
+  for _, seg in ipairs(segments) do
+    if fallback[seg.cut] then kling.log(("dub: cut at %d ms %s"):format(seg.start_time, fallback[seg.cut])) end
+  end
+  return segments
+end
+
+-- One segment: untouched when nobody speaks or no face can take the speech (visible for
+-- less than 2 s of it), else lip-synced. Returns the file, status, task id and face id.
+local function dub_segment(job, seg, i)
+  local s, e = seg.start_time, seg.end_time
+  local a0, a1 = speech_in(job, s, e)
+  if not a0 then return M.cut(job.video, s, e, ("%s/part-%d-%d.mp4"):format(job.dir, s, e)), "silent" end
+  local p = prepare(job, s, e)
+  local at, length = a0 - s, a1 - a0
+  if p.face == nil or overlap(at, at + length, p.face.start_time, p.face.end_time) < SHORTEST then return p.part, "no_face" end
+  local piece = M.cut_audio(job.audio, a0 - job.insert + job.audio_start, a1 - job.insert + job.audio_start,
+                            ("%s/sound-%03d.wav"):format(job.dir, i))
+  local task = kling.lipsync{ session = p.session, face = p.face, sound_file = piece, sound_start_time = 0,
+                              sound_end_time = length, sound_insert_time = at }
+  local file = ("%s/synced-%03d.mp4"):format(job.dir, i)
+  kling.download(kling.wait(task), file)
+  return file, "lipsynced", task.task_id, p.face.face_id
+end
+
+function M.dub(o)
+  local job = dub_job(o)
+  mkdir(job.dir)
+  local segments = dub_plan(job)
+  local jobs = {}
+  for i, seg in ipairs(segments) do jobs[i] = kling.spawn(dub_segment, job, seg, i) end
   local pieces, billed = {}, 0
   for i, seg in ipairs(segments) do
     local file, status, task_id, face_id = kling.wait(jobs[i])
     seg.status, seg.task_id, seg.face_id = status, task_id, face_id
     if status == "lipsynced" then billed = billed + seg.end_time - seg.start_time end
     pieces[i] = { start_time = seg.start_time, end_time = seg.end_time, file = file,
-                  path = status == "lipsynced" and file or nil, source = video, source_start = seg.start_time }
+                  path = status == "lipsynced" and file or nil, source = job.video, source_start = seg.start_time }
   end
-  assemble(pieces, out, o.otio)
-  return { path = out, segments = segments, billed_ms = billed, duration = duration }
+  assemble(pieces, job.out, o.otio)
+  return { path = job.out, segments = segments, billed_ms = billed, duration = job.duration }
 end
 
 -- The turns checked and in time order; turns that overlap (or touch within a frame) are an

@@ -5,6 +5,13 @@ import KlipMedia
 /// The bindings that do not need the API: scheduling, logging, JSON, media probing.
 extension LuaRuntime {
     func registerCoreBindings() {
+        registerSchedulingBindings()
+        registerTextBindings()
+        registerProbe()
+    }
+
+    /// kling.sleep, wait's join of a spawned function, os.exit.
+    private func registerSchedulingBindings() {
         register("sleep", waits: true) { _, args in
             guard let seconds = args.first?.number, seconds >= 0, seconds.isFinite else {
                 return .error(.argument("seconds", "kling.sleep needs a number of seconds >= 0"))
@@ -39,7 +46,10 @@ extension LuaRuntime {
             klip_request_exit(rt.L)
             return .values([])
         }
+    }
 
+    /// kling.log and kling.json.
+    private func registerTextBindings() {
         register("log") { rt, args in
             let text = args.first?.stringValue ?? ""
             rt.context.progress.clear()
@@ -66,7 +76,9 @@ extension LuaRuntime {
                 return .error(.argument("text", "kling.json.decode: \(error.message)"))
             }
         }
+    }
 
+    private func registerProbe() {
         register("probe", waits: true) { rt, args in
             guard let target = args.first?.stringValue else {
                 return .error(.argument("path", "kling.probe needs a path or URL"))

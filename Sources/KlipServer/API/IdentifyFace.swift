@@ -51,10 +51,8 @@ extension Service {
         let tracks: [FaceTrack]
         do {
             tracks = try await faces.identify(videoPath: videoPath, cropsDirectory: publicDir)
-        } catch EngineError.noFace {
-            // Kling's documents do not say what a video without faces answers; a session with
-            // an empty face_data tells the caller the same thing without an error code to guess.
-            tracks = []
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             throw APIFailure.invalidParameter("video_url", Self.engineMessage(error))
         }

@@ -6,13 +6,13 @@ import Logging
 import Synchronization
 
 /// What the handlers share. Plain `let`s of Sendable parts: the mutable state lives in
-/// SQLite (`Store`) and in the actors (`TaskRunner`, `CallbackSender`, `FaceIdentifierPool`).
+/// SQLite (`Store`) and in the actors (`TaskRunner`, `CallbackSender`, `FaceIdentifierPool`, `SharedCache`).
 struct Service: Sendable {
     let config: EmulatorConfiguration
     let layout: StateLayout
     let store: Store
     let media: MediaInput
-    let faces: FaceIdentifierPool
+    let faces: FaceTracks
     let runner: TaskRunner
     let callbacks: CallbackSender
     let auth: Authenticator

@@ -1,32 +1,37 @@
 import Foundation
 import KlipEngine
+import KlipMedia
 
 /// A dlib detector is not thread-safe and costs ~1 s and ~100 MB to load: keep up to
-/// `size` identifiers, created on first need, each used by one request at a time.
+/// `size` identifiers, created on first need, each used by one request at a time. A request
+/// waiting for one leaves the queue when it is cancelled (a stopping server).
 actor FaceIdentifierPool {
-    private let size: Int
+    private let turns: ConcurrencyLimiter
     private var idle: [FaceIdentifier] = []
-    private var created = 0
-    private var waiters: [CheckedContinuation<FaceIdentifier, Never>] = []
+    /// Videos tracked so far (for tests and logs: a cached identify does not add one).
+    private(set) var tracked = 0
 
-    init(size: Int) { self.size = max(1, size) }
+    init(size: Int) { turns = ConcurrencyLimiter(limit: max(1, size)) }
 
     func identify(videoPath: String, cropsDirectory: URL) async throws -> [FaceTrack] {
-        let identifier = await checkOut()
-        defer { checkIn(identifier) }
-        return try await identifier.identify(videoPath: videoPath, cropsDirectory: cropsDirectory)
-    }
-
-    private func checkOut() async -> FaceIdentifier {
-        if let ready = idle.popLast() { return ready }
-        if created < size {
-            created += 1
-            return FaceIdentifier()
+        // The limiter bounds the identifiers in use, so no more than `size` are ever made.
+        try await turns.run {
+            let identifier = await self.checkOut()
+            do {
+                let tracks = try await identifier.identify(videoPath: videoPath, cropsDirectory: cropsDirectory)
+                await self.checkIn(identifier)
+                return tracks
+            } catch {
+                await self.checkIn(identifier)
+                throw error
+            }
         }
-        return await withCheckedContinuation { waiters.append($0) }
     }
 
-    private func checkIn(_ identifier: FaceIdentifier) {
-        if waiters.isEmpty { idle.append(identifier) } else { waiters.removeFirst().resume(returning: identifier) }
+    private func checkOut() -> FaceIdentifier {
+        tracked += 1
+        return idle.popLast() ?? FaceIdentifier()
     }
+
+    private func checkIn(_ identifier: FaceIdentifier) { idle.append(identifier) }
 }
