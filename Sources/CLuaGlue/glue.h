@@ -68,6 +68,9 @@ const char *glue_kill_text(klip_state *S, char *buf, size_t size);
 // guard.c: setmetatable wraps a Lua __gc so the hook reaches it; no debug.sethook.
 void glue_open_guards(lua_State *L);
 
+// pattern.c: klip's matcher over string.find/match/gmatch/gsub, polling the kill as it goes.
+void glue_open_patterns(lua_State *L);
+
 // codec.c: buffers, error text, registry references, the value encoding.
 int glue_buf_put(buffer *b, const void *p, size_t n);
 void glue_set_error(klip_state *S, const char *msg, size_t len);

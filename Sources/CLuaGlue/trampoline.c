@@ -169,6 +169,7 @@ static int is_handle(lua_State *L) {
 static int p_open(lua_State *L) {
     luaL_openlibs(L);
     glue_open_guards(L);
+    glue_open_patterns(L);
     if (luaL_newmetatable(L, GLUE_HANDLE_MT)) {
         lua_pushcfunction(L, handle_gc); lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, handle_close); lua_setfield(L, -2, "__close");
