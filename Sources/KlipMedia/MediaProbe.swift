@@ -8,6 +8,9 @@ public struct MediaInfo: Sendable, Codable, Equatable {
         public var height: Int
         public var fps: Double
         public var durationMs: Int?
+        /// Display rotation (0, 90, 180 or 270) from the same ffprobe answer, so it is cached
+        /// with the rest: a second ffprobe for it cost every render one uncached child process.
+        public var rotationDegrees: Int = 0
     }
     public struct Audio: Sendable, Codable, Equatable {
         public var codec: String
@@ -70,6 +73,9 @@ public enum MediaProbe {
                 var channels: Int?
                 var duration: String?
                 var disposition: [String: Int]?
+                struct SideData: Decodable { var rotation: Double? }
+                var side_data_list: [SideData]?
+                var tags: [String: String]?
             }
             struct Format: Decodable {
                 var format_name: String?
@@ -93,6 +99,12 @@ public enum MediaProbe {
             if parts.count == 1, parts[0] > 0 { return parts[0] }
             return nil
         }
+        func rotation(_ stream: Probe.Stream) -> Int {
+            let degrees = stream.side_data_list?.compactMap(\.rotation).first
+                ?? stream.tags?["rotate"].flatMap(Double.init) ?? 0
+            let normalized = (Int(degrees.rounded()) % 360 + 360) % 360
+            return [0, 90, 180, 270].contains(normalized) ? normalized : 0
+        }
         let streams = probe.streams ?? []
         // Cover art arrives as a video stream with attached_pic set: it is not video.
         let videoStream = streams.first { $0.codec_type == "video" && ($0.disposition?["attached_pic"] ?? 0) == 0 }
@@ -100,7 +112,7 @@ public enum MediaProbe {
         let video = videoStream.map {
             MediaInfo.Video(codec: $0.codec_name ?? "unknown", width: $0.width ?? 0, height: $0.height ?? 0,
                             fps: rate($0.avg_frame_rate) ?? rate($0.r_frame_rate) ?? 0,
-                            durationMs: ms($0.duration))
+                            durationMs: ms($0.duration), rotationDegrees: rotation($0))
         }
         let audio = audioStream.map {
             MediaInfo.Audio(codec: $0.codec_name ?? "unknown", sampleRate: Int($0.sample_rate ?? "") ?? 0,
