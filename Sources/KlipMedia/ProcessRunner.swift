@@ -49,8 +49,8 @@ public enum ProcessRunner {
                                           workingDirectory: currentDirectory.map { FilePath($0) })
         let body: @Sendable () async throws -> ProcessOutput = {
             do {
-                if let stdin { return try await collect(configuration, input: .data(stdin), stderrLimit: stderrLimit) }
-                return try await collect(configuration, input: .none, stderrLimit: stderrLimit)
+                if let stdin { return try await collect(configuration, feeding: stdin, stderrLimit: stderrLimit) }
+                return try await collect(configuration, stderrLimit: stderrLimit)
             } catch let error as SubprocessError {
                 throw MediaError.toolFailed(tool: tool, status: -1, stderr: "\(error)")
             }
@@ -58,18 +58,41 @@ public enum ProcessRunner {
         return isMediaTool(tool) ? try await ConcurrencyLimiter.mediaTools.run(body) : try await body()
     }
 
-    private static func collect<Input: InputProtocol>(_ configuration: Configuration, input: Input,
-                                                      stderrLimit: Int) async throws -> ProcessOutput {
-        let result = try await Subprocess.run(configuration, input: input, output: .sequence, error: .sequence) { execution in
-            async let err = StreamTail.read(execution.standardError, keep: stderrLimit)
-            var out = Data()
-            for try await chunk in execution.standardOutput {
-                chunk.withUnsafeBytes { out.append(contentsOf: $0) }
-            }
-            return (out, try await err)
+    private static func collect(_ configuration: Configuration, stderrLimit: Int) async throws -> ProcessOutput {
+        let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .sequence) { execution in
+            try await drain(execution.standardOutput, execution.standardError, stderrLimit: stderrLimit)
         }
         let (stdout, stderr) = result.closureResult
         return ProcessOutput(status: result.terminationStatus.code, stdout: stdout, stderr: stderr)
+    }
+
+    /// Writes `stdin` through our own writer: swift-subprocess 1.0.2's `.data` input leaves
+    /// its writer open when the write fails or is cancelled (a tool that exits without
+    /// reading its input, under load), and an open writer is a fatal error at its deinit.
+    private static func collect(_ configuration: Configuration, feeding stdin: Data,
+                                stderrLimit: Int) async throws -> ProcessOutput {
+        let result = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) { execution in
+            let writer = execution.standardInputWriter
+            async let written: Void = {
+                _ = try? await writer.write(Array(stdin)) // a tool may exit without reading it
+                try? await writer.finish()
+            }()
+            let output = try await drain(execution.standardOutput, execution.standardError, stderrLimit: stderrLimit)
+            await written
+            return output
+        }
+        let (stdout, stderr) = result.closureResult
+        return ProcessOutput(status: result.terminationStatus.code, stdout: stdout, stderr: stderr)
+    }
+
+    private static func drain(_ standardOutput: SubprocessOutputSequence, _ standardError: SubprocessOutputSequence,
+                              stderrLimit: Int) async throws -> (Data, String) {
+        async let err = StreamTail.read(standardError, keep: stderrLimit)
+        var out = Data()
+        for try await chunk in standardOutput {
+            chunk.withUnsafeBytes { out.append(contentsOf: $0) }
+        }
+        return (out, try await err)
     }
 
     /// Runs a tool and throws `MediaError.toolFailed` on a non-zero exit.

@@ -40,7 +40,17 @@ func makeTone(at path: String, frequency: Int = 440) async throws {
 /// and close fds meanwhile, so callers assert with a margin far below what a leak of even
 /// one fd per call would add over their many iterations.
 func fdGrowth(_ body: () async throws -> Void) async rethrows -> Int {
-    let before = openFDCount()
+    let before = await settledFDCount()
     try await body()
-    return openFDCount() - before
+    return await settledFDCount() - before
+}
+
+/// The fewest pipe fds over a few samples: other suites' subprocesses come and go, a leak stays.
+private func settledFDCount() async -> Int {
+    var fewest = openFDCount()
+    for _ in 0..<4 {
+        try? await Task.sleep(for: .milliseconds(50))
+        fewest = min(fewest, openFDCount())
+    }
+    return fewest
 }
