@@ -57,9 +57,14 @@ final class LuaRuntime {
     var L: OpaquePointer { box.L }
     let options: ScriptOptions
     let context: ScriptContext
-    private(set) var bindings: [Binding] = []
+    // The binding path's state. Unchecked exclusivity: these are touched on every binding
+    // call, only on the runtime's serial executor, and never across a call into a binding
+    // body (which gets copies), so the dynamic access checks could never fire.
+    @exclusivity(unchecked) private(set) var bindings: [Binding] = []
     /// The current binding call's arguments; its storage is reused from call to call.
-    private var arguments: [LuaValue] = []
+    @exclusivity(unchecked) private var arguments: [LuaValue] = []
+    /// A binding's encoded results; its storage is reused from call to call.
+    @exclusivity(unchecked) private var results: [UInt8] = []
 
     private var threads: [Int: LuaThread] = [:]
     private var ready: [(LuaThread, [UInt8])] = []
@@ -364,8 +369,9 @@ final class LuaRuntime {
         switch result {
         case let .values(vs):
             if vs.isEmpty { return 0 } // the trampoline emptied the output buffer
-            let bytes = LuaCodec.encode(vs)
-            return output(bytes) ? Int32(vs.count) : outOfMemory()
+            results.removeAll(keepingCapacity: true)
+            for v in vs { LuaCodec.encode(v, into: &results) }
+            return output(results) ? Int32(vs.count) : outOfMemory()
         case let .encoded(n, bytes):
             return output(bytes) ? n : outOfMemory()
         case let .error(e):
