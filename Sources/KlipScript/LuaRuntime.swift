@@ -471,8 +471,12 @@ private func runtime(_ host: UnsafeMutableRawPointer?) -> LuaRuntime {
     Unmanaged<LuaRuntime>.fromOpaque(host!).takeUnretainedValue()
 }
 
+// Borrowed, not retained: the runtime outlives its state's calls, and a retain/release pair
+// here was a sixth of a binding call.
 private let dispatchThunk: klip_dispatch_fn = { host, _, binding, args, len in
-    runtime(host).dispatch(binding: Int(binding), args: UnsafeBufferPointer(start: args, count: len))
+    Unmanaged<LuaRuntime>.fromOpaque(host!)._withUnsafeGuaranteedRef {
+        $0.dispatch(binding: Int(binding), args: UnsafeBufferPointer(start: args, count: len))
+    }
 }
 private let spawnedThunk: klip_spawned_fn = { host, co, ref, nargs in
     runtime(host).spawned(co: co!, ref: ref, nargs: nargs)
