@@ -214,11 +214,10 @@ final class LuaRuntime {
             // The binding that yielded started work or a join: the thread waits on its token.
             precondition(t.state.token != nil, "coroutine \(t.id) yielded to the host without work to wait for")
         case KLIP_THREAD_DONE:
-            t.become(.done(results: ref))
-            finished(t)
+            finished(t, waking: t.become(.done(results: ref)))
         default:
             let report = lastError
-            t.become(.failed(error: ref, report: report))
+            let joiners = t.become(.failed(error: ref, report: report))
             if let kill = KillReason(klip_kill_reason(L)) {
                 switch kill {
                 case .interrupted: interrupted()
@@ -228,24 +227,22 @@ final class LuaRuntime {
                 return
             }
             klip_reset_thread(L, t.co) // its pending <close> handlers run now
-            finished(t)
+            finished(t, waking: joiners)
             if t.isMain {
                 fail(status: 1, message: "klip: " + report)
-            } else if t.joiners.isEmpty && !t.observed {
+            } else if case .failed(_, _, seen: false) = t.state {
                 unobserved.append(t)
             }
         }
     }
 
 
-    private func finished(_ t: LuaThread) {
+    /// `t` has ended: wake the joiners still waiting for it (`become` handed them over).
+    private func finished(_ t: LuaThread, waking joiners: [LuaThread.Joiner]) {
         if t.isMain, case let .done(results) = t.state { mainResults = encodedValues(ofRef: results) }
-        let joiners = t.joiners
-        t.joiners = []
-        for (j, token) in joiners where j.state.token == token {
-            j.wake()
-            t.observed = true
-            ready.append((j, joinAnswer(t)))
+        for j in joiners where j.thread.wake(token: j.token) {
+            t.markSeen()
+            ready.append((j.thread, joinAnswer(t)))
         }
         threads[t.id] = nil
         box.unref(t.threadRef)
@@ -260,7 +257,7 @@ final class LuaRuntime {
         case let .done(results):
             LuaCodec.encode(.bool(true), into: &out)
             LuaCodec.encode(.ref(results), into: &out)
-        case let .failed(error, _):
+        case let .failed(error, _, _):
             LuaCodec.encode(.bool(false), into: &out)
             LuaCodec.encode(.ref(error), into: &out)
         case .ready, .waiting, .cancelled:
@@ -281,8 +278,7 @@ final class LuaRuntime {
         switch event {
         case let .completed(id, token, outcome):
             inFlight[token] = nil
-            guard let t = threads[id], t.state.token == token else { return }
-            t.wake()
+            guard let t = threads[id], t.wake(token: token) else { return }
             ready.append((t, outcome.resumeBytes))
         case let .callback(function, argument):
             startCallback(function: function, argument: argument)
@@ -302,7 +298,7 @@ final class LuaRuntime {
     func start(_ work: @escaping @Sendable () async -> Outcome, for t: LuaThread) {
         let token = nextToken
         nextToken += 1
-        t.become(.waiting(token: token))
+        t.suspend(token: token)
         let sink = self.sink
         let id = t.id
         inFlight[token] = Task {
@@ -355,8 +351,8 @@ final class LuaRuntime {
 
     /// Errors of spawned functions nobody waited for.
     var unobservedReports: [String] {
-        unobserved.filter { !$0.observed }.compactMap { t in
-            if case let .failed(_, report) = t.state { report } else { nil }
+        unobserved.compactMap { t in
+            if case let .failed(_, report, seen: false) = t.state { report } else { nil }
         }
     }
 
@@ -386,11 +382,10 @@ final class LuaRuntime {
         case let .join(target):
             guard let t = current else { return raise(ScriptError(kind: .error, message: "wait must run in a coroutine of the script")) }
             if target === t { return raise(ScriptError(kind: .error, message: "a coroutine cannot wait for itself")) }
-            target.observed = true
             let token = nextToken
             nextToken += 1
-            t.become(.waiting(token: token))
-            target.joiners.append((t, token))
+            t.suspend(token: token)
+            target.add(LuaThread.Joiner(thread: t, token: token))
             return KLIP_YIELD
         }
     }
@@ -413,10 +408,10 @@ final class LuaRuntime {
 
     /// The answer to `wait(handle)` when the thread has ended, else a join.
     func joinResult(_ t: LuaThread) -> BindingResult {
-        t.observed = true
+        t.markSeen()
         switch t.state {
         case let .done(results): return .values([.bool(true), .ref(results)])
-        case let .failed(error, _): return .values([.bool(false), .ref(error)])
+        case let .failed(error, _, _): return .values([.bool(false), .ref(error)])
         case .cancelled:
             var out: [UInt8] = []
             LuaCodec.encode(.bool(false), into: &out)
@@ -436,9 +431,9 @@ final class LuaRuntime {
     fileprivate func cancel(_ t: LuaThread) {
         guard t.isLive, t !== current else { return }
         if let token = t.state.token { inFlight.removeValue(forKey: token)?.cancel() }
-        t.become(.cancelled)
+        let joiners = t.become(.cancelled)
         klip_reset_thread(L, t.co)
-        finished(t)
+        finished(t, waking: joiners)
     }
 }
 
