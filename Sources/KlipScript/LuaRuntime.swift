@@ -359,9 +359,14 @@ final class LuaRuntime {
     // MARK: callbacks from C
 
     fileprivate func dispatch(binding: Int, args: UnsafeBufferPointer<UInt8>) -> Int32 {
-        LuaCodec.decode(args, into: &arguments)
-        let result = bindings[binding].body(self, arguments)
-        arguments.removeAll(keepingCapacity: true) // let go of the values, keep the storage
+        // The arguments move out of the runtime for the call and back after it: a body
+        // that reaches the runtime cannot see them change, so passing them costs no retain.
+        var values: [LuaValue] = []
+        swap(&values, &arguments)
+        LuaCodec.decode(args, into: &values)
+        let result = bindings[binding].body(self, values)
+        values.removeAll(keepingCapacity: true) // let go of the values, keep the storage
+        swap(&values, &arguments)
         switch result {
         case let .values(vs):
             if vs.isEmpty { return 0 } // the trampoline emptied the output buffer
