@@ -75,8 +75,12 @@ int klip_output(lua_State *L, const uint8_t *bytes, size_t len) {
 
 // ---- Encoding Lua values for Swift ----------------------------------------------------
 static void enc_fail(lua_State *L) { luaL_error(L, "not enough memory"); }
-static void enc_byte(lua_State *L, buffer *b, uint8_t v) { if (!glue_buf_put(b, &v, 1)) enc_fail(L); }
-static void enc_bytes(lua_State *L, buffer *b, const void *p, size_t n) { if (!glue_buf_put(b, p, n)) enc_fail(L); }
+// Inline when the buffer has room (it is reused from call to call, so it almost always has).
+static inline void enc_bytes(lua_State *L, buffer *b, const void *p, size_t n) {
+    if (b->cap - b->len >= n) { memcpy(b->data + b->len, p, n); b->len += n; return; }
+    if (!glue_buf_put(b, p, n)) enc_fail(L);
+}
+static inline void enc_byte(lua_State *L, buffer *b, uint8_t v) { enc_bytes(L, b, &v, 1); }
 static void enc_u32(lua_State *L, buffer *b, uint32_t v) { enc_bytes(L, b, &v, 4); }
 
 static void enc_ref(lua_State *L, buffer *b, int idx) {
@@ -103,9 +107,10 @@ static void enc_budget(lua_State *L, buffer *b, size_t more) {
     glue_poll_kill(L);
 }
 
-void glue_encode_value(lua_State *L, buffer *b, int idx, int depth) {
-    idx = lua_absindex(L, idx);
-    long nodes = ++S_of(L)->enc_nodes;
+// The values reach here by index; `S` is passed down so the hot path (a binding's scalar
+// arguments) asks Lua for nothing but the values themselves.
+static void encode_value(lua_State *L, klip_state *S, buffer *b, int idx, int depth) {
+    long nodes = ++S->enc_nodes;
     if (nodes > MAX_ENCODED_NODES) luaL_error(L, "argument too large (more than %d values)", MAX_ENCODED_NODES);
     if ((nodes & 4095) == 0) enc_budget(L, b, 0);
     switch (lua_type(L, idx)) {
@@ -134,8 +139,9 @@ void glue_encode_value(lua_State *L, buffer *b, int idx, int depth) {
         enc_byte(L, b, KLIP_V_TABLE);
         lua_pushnil(L);
         while (lua_next(L, idx)) {
-            glue_encode_value(L, b, -2, depth + 1);
-            glue_encode_value(L, b, -1, depth + 1);
+            int top = lua_gettop(L);
+            encode_value(L, S, b, top - 1, depth + 1);
+            encode_value(L, S, b, top, depth + 1);
             lua_pop(L, 1);
         }
         enc_byte(L, b, KLIP_V_END);
@@ -152,6 +158,16 @@ void glue_encode_value(lua_State *L, buffer *b, int idx, int depth) {
     }
     default: enc_ref(L, b, idx); break;
     }
+}
+
+void glue_encode_value(lua_State *L, buffer *b, int idx, int depth) {
+    encode_value(L, S_of(L), b, lua_absindex(L, idx), depth);
+}
+
+void glue_encode_args(lua_State *L, klip_state *S, int n) {
+    S->in.len = 0;
+    S->enc_nodes = 0;
+    for (int i = 1; i <= n; i++) encode_value(L, S, &S->in, i, 0);
 }
 
 // ---- Decoding Swift's bytes into Lua values ---------------------------------------------

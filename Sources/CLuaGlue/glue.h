@@ -81,6 +81,8 @@ void glue_free_dead_refs(lua_State *L);
 void glue_release_arg_refs(lua_State *L);
 // Raises (luaL_error) on failure: call only inside a protected call or a trampoline.
 void glue_encode_value(lua_State *L, buffer *b, int idx, int depth);
+// A binding's arguments (stack slots 1...n) into S->in, replacing what it held.
+void glue_encode_args(lua_State *L, klip_state *S, int n);
 int glue_decode_all(lua_State *L, const uint8_t *p, size_t len);
 
 // trampoline.c: raising with the script's position.

@@ -49,7 +49,7 @@ int glue_raise_top(lua_State *L) {
 
 // ---- Trampolines -------------------------------------------------------------------
 
-static int finish_call(lua_State *L, int r);
+static int finish_call(lua_State *L, klip_state *S, int r);
 
 static int binding_cont(lua_State *L, int status, lua_KContext ctx) {
     (void)status;
@@ -63,12 +63,17 @@ static int binding_cont(lua_State *L, int status, lua_KContext ctx) {
     return top - base - 1;
 }
 
+// Upvalue 1 packs the binding's index and flags into one integer (one read per call),
+// upvalue 2 is its display name for errors.
+#define PACK_BINDING(binding, flags) (((lua_Integer)(binding) << 8) | ((flags) & 0xff))
+
 static int trampoline(lua_State *L) {
     klip_state *S = S_of(L);
-    int binding = (int)lua_tointeger(L, lua_upvalueindex(1));
-    int flags = (int)lua_tointeger(L, lua_upvalueindex(2));
+    lua_Integer packed = lua_tointeger(L, lua_upvalueindex(1));
+    int binding = (int)(packed >> 8);
+    int flags = (int)(packed & 0xff);
     if ((flags & KLIP_BINDING_WAITS) && !lua_isyieldable(L)) {
-        const char *name = lua_tostring(L, lua_upvalueindex(3));
+        const char *name = lua_tostring(L, lua_upvalueindex(2));
         lua_pushfstring(L, "%s waits, and cannot be called here: this code runs where Lua "
                            "cannot suspend (a table.sort comparator, a string.gsub callback, a "
                            "metamethod called from C, a __gc or __close during shutdown, or a "
@@ -77,41 +82,36 @@ static int trampoline(lua_State *L) {
     }
     // A killed script calls no binding, even from code that caught the kill with pcall.
     if (glue_is_killed(S)) glue_poll_kill(L);
-    glue_free_dead_refs(L);
-    S->in.len = 0;
-    S->enc_nodes = 0;
-    int n = lua_gettop(L);
-    for (int i = 1; i <= n; i++) glue_encode_value(L, &S->in, i, 0);
+    if (S->n_dead_refs) glue_free_dead_refs(L);
+    glue_encode_args(L, S, lua_gettop(L));
     S->out.len = 0;
     int r = S->cb.dispatch(S->cb.host, L, binding, S->in.data, S->in.len);
-    glue_release_arg_refs(L);
+    if (S->n_arg_refs) glue_release_arg_refs(L);
     // os.exit (or Ctrl-C during the call): stop here, and at every instruction after.
     if (glue_is_killed(S)) glue_poll_kill(L);
-    return finish_call(L, r);
+    return finish_call(L, S, r);
 }
 
-static int finish_call(lua_State *L, int r) {
-    klip_state *S = S_of(L);
+static int finish_call(lua_State *L, klip_state *S, int r) {
     if (r == KLIP_YIELD) {
         int base = lua_gettop(L);
         lua_pushlightuserdata(L, &glue_sentinel);
         return lua_yieldk(L, 1, (lua_KContext)base, binding_cont);
     }
-    // Copy: decoding may run Lua (metatables by name do not, but be safe with re-entry).
     size_t len = S->out.len;
-    uint8_t *copy = NULL;
-    if (len) {
-        copy = lua_newuserdatauv(L, len, 0);
-        memcpy(copy, S->out.data, len);
-    }
-    int base = lua_gettop(L);
+    if (len == 0 && r == 0) return 0; // a binding that returns nothing
+    // Copy: decoding allocates, so a collection may run a __gc that calls a binding and
+    // refills the output buffer. Small results are copied to the C stack (no allocation).
+    uint8_t small[256];
+    uint8_t *copy = small;
+    if (len > sizeof small) copy = lua_newuserdatauv(L, len, 0);
+    if (len) memcpy(copy, S->out.data, len);
     int got = len ? glue_decode_all(L, copy, len) : 0;
     if (r == KLIP_RAISE) {
         if (got == 0) lua_pushliteral(L, "klip: error");
         return glue_raise_top(L);
     }
     if (got < r) { for (int i = got; i < r; i++) lua_pushnil(L); got = r; }
-    (void)base;
     return got;
 }
 
@@ -196,10 +196,9 @@ static int p_register(lua_State *L) {
     int flags = (int)lua_tointeger(L, 3);
     const char *display = lua_touserdata(L, 4);
     lua_getfield(L, LUA_REGISTRYINDEX, "klip.bindings");
-    lua_pushinteger(L, binding);
-    lua_pushinteger(L, flags);
+    lua_pushinteger(L, PACK_BINDING(binding, flags));
     lua_pushstring(L, display ? display : name);
-    lua_pushcclosure(L, trampoline, 3);
+    lua_pushcclosure(L, trampoline, 2);
     lua_setfield(L, -2, name);
     return 0;
 }

@@ -85,7 +85,7 @@ enum LuaCodec {
     /// nothing for its arguments (a binding that keeps them shares the buffer, and the next
     /// call copies on write).
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [LuaValue]) {
-        out.removeAll(keepingCapacity: true)
+        if !out.isEmpty { out.removeAll(keepingCapacity: true) } // not free even when empty
         var r = Reader(bytes: bytes)
         while r.at < bytes.count {
             guard let v = value(&r) else { break }

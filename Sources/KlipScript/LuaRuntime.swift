@@ -60,9 +60,14 @@ final class LuaRuntime {
     let killSwitch: OpaquePointer
     let options: ScriptOptions
     let context: ScriptContext
-    private(set) var bindings: [Binding] = []
+    // The binding path's state. Unchecked exclusivity: these are touched on every binding
+    // call, only on the runtime's serial executor, and never across a call into a binding
+    // body (which gets copies), so the dynamic access checks could never fire.
+    @exclusivity(unchecked) private(set) var bindings: [Binding] = []
     /// The current binding call's arguments; its storage is reused from call to call.
-    private var arguments: [LuaValue] = []
+    @exclusivity(unchecked) private var arguments: [LuaValue] = []
+    /// A binding's encoded results; its storage is reused from call to call.
+    @exclusivity(unchecked) private var results: [UInt8] = []
 
     private var threads: [Int: LuaThread] = [:]
     private var ready: [(LuaThread, [UInt8])] = []
@@ -218,11 +223,10 @@ final class LuaRuntime {
             // The binding that yielded started work or a join: the thread waits on its token.
             precondition(t.state.token != nil, "coroutine \(t.id) yielded to the host without work to wait for")
         case KLIP_THREAD_DONE:
-            t.become(.done(results: ref))
-            finished(t)
+            finished(t, waking: t.become(.done(results: ref)))
         default:
             let report = lastError
-            t.become(.failed(error: ref, report: report))
+            let joiners = t.become(.failed(error: ref, report: report))
             if let kill = KillReason(klip_kill_reason(L)) {
                 switch kill {
                 case .interrupted: interrupted()
@@ -232,24 +236,22 @@ final class LuaRuntime {
                 return
             }
             klip_reset_thread(L, t.co) // its pending <close> handlers run now
-            finished(t)
+            finished(t, waking: joiners)
             if t.isMain {
                 fail(status: 1, message: "klip: " + report)
-            } else if t.joiners.isEmpty && !t.observed {
+            } else if case .failed(_, _, seen: false) = t.state {
                 unobserved.append(t)
             }
         }
     }
 
 
-    private func finished(_ t: LuaThread) {
+    /// `t` has ended: wake the joiners still waiting for it (`become` handed them over).
+    private func finished(_ t: LuaThread, waking joiners: [LuaThread.Joiner]) {
         if t.isMain, case let .done(results) = t.state { mainResults = encodedValues(ofRef: results) }
-        let joiners = t.joiners
-        t.joiners = []
-        for (j, token) in joiners where j.state.token == token {
-            j.wake()
-            t.observed = true
-            ready.append((j, joinAnswer(t)))
+        for j in joiners where j.thread.wake(token: j.token) {
+            t.markSeen()
+            ready.append((j.thread, joinAnswer(t)))
         }
         threads[t.id] = nil
         box.unref(t.threadRef)
@@ -264,7 +266,7 @@ final class LuaRuntime {
         case let .done(results):
             LuaCodec.encode(.bool(true), into: &out)
             LuaCodec.encode(.ref(results), into: &out)
-        case let .failed(error, _):
+        case let .failed(error, _, _):
             LuaCodec.encode(.bool(false), into: &out)
             LuaCodec.encode(.ref(error), into: &out)
         case .ready, .waiting, .cancelled:
@@ -285,8 +287,7 @@ final class LuaRuntime {
         switch event {
         case let .completed(id, token, outcome):
             inFlight[token] = nil
-            guard let t = threads[id], t.state.token == token else { return }
-            t.wake()
+            guard let t = threads[id], t.wake(token: token) else { return }
             ready.append((t, outcome.resumeBytes))
         case let .callback(function, argument):
             startCallback(function: function, argument: argument)
@@ -306,7 +307,7 @@ final class LuaRuntime {
     func start(_ work: @escaping @Sendable () async -> Outcome, for t: LuaThread) {
         let token = nextToken
         nextToken += 1
-        t.become(.waiting(token: token))
+        t.suspend(token: token)
         let sink = self.sink
         let id = t.id
         inFlight[token] = Task {
@@ -359,22 +360,28 @@ final class LuaRuntime {
 
     /// Errors of spawned functions nobody waited for.
     var unobservedReports: [String] {
-        unobserved.filter { !$0.observed }.compactMap { t in
-            if case let .failed(_, report) = t.state { report } else { nil }
+        unobserved.compactMap { t in
+            if case let .failed(_, report, seen: false) = t.state { report } else { nil }
         }
     }
 
     // MARK: callbacks from C
 
     fileprivate func dispatch(binding: Int, args: UnsafeBufferPointer<UInt8>) -> Int32 {
-        LuaCodec.decode(args, into: &arguments)
-        let result = bindings[binding].body(self, arguments)
-        arguments.removeAll(keepingCapacity: true) // let go of the values, keep the storage
+        // The arguments move out of the runtime for the call and back after it: a body
+        // that reaches the runtime cannot see them change, so passing them costs no retain.
+        var values: [LuaValue] = []
+        swap(&values, &arguments)
+        LuaCodec.decode(args, into: &values)
+        let result = bindings[binding].body(self, values)
+        values.removeAll(keepingCapacity: true) // let go of the values, keep the storage
+        swap(&values, &arguments)
         switch result {
         case let .values(vs):
             if vs.isEmpty { return 0 } // the trampoline emptied the output buffer
-            let bytes = LuaCodec.encode(vs)
-            return output(bytes) ? Int32(vs.count) : outOfMemory()
+            results.removeAll(keepingCapacity: true)
+            for v in vs { LuaCodec.encode(v, into: &results) }
+            return output(results) ? Int32(vs.count) : outOfMemory()
         case let .encoded(n, bytes):
             return output(bytes) ? n : outOfMemory()
         case let .error(e):
@@ -389,11 +396,10 @@ final class LuaRuntime {
         case let .join(target):
             guard let t = current else { return raise(ScriptError(kind: .error, message: "wait must run in a coroutine of the script")) }
             if target === t { return raise(ScriptError(kind: .error, message: "a coroutine cannot wait for itself")) }
-            target.observed = true
             let token = nextToken
             nextToken += 1
-            t.become(.waiting(token: token))
-            target.joiners.append((t, token))
+            t.suspend(token: token)
+            target.add(LuaThread.Joiner(thread: t, token: token))
             return KLIP_YIELD
         }
     }
@@ -416,10 +422,10 @@ final class LuaRuntime {
 
     /// The answer to `wait(handle)` when the thread has ended, else a join.
     func joinResult(_ t: LuaThread) -> BindingResult {
-        t.observed = true
+        t.markSeen()
         switch t.state {
         case let .done(results): return .values([.bool(true), .ref(results)])
-        case let .failed(error, _): return .values([.bool(false), .ref(error)])
+        case let .failed(error, _, _): return .values([.bool(false), .ref(error)])
         case .cancelled:
             var out: [UInt8] = []
             LuaCodec.encode(.bool(false), into: &out)
@@ -439,9 +445,9 @@ final class LuaRuntime {
     fileprivate func cancel(_ t: LuaThread) {
         guard t.isLive, t !== current else { return }
         if let token = t.state.token { inFlight.removeValue(forKey: token)?.cancel() }
-        t.become(.cancelled)
+        let joiners = t.become(.cancelled)
         klip_reset_thread(L, t.co)
-        finished(t)
+        finished(t, waking: joiners)
     }
 }
 
@@ -474,8 +480,12 @@ private func runtime(_ host: UnsafeMutableRawPointer?) -> LuaRuntime {
     Unmanaged<LuaRuntime>.fromOpaque(host!).takeUnretainedValue()
 }
 
+// Borrowed, not retained: the runtime outlives its state's calls, and a retain/release pair
+// here was a sixth of a binding call.
 private let dispatchThunk: klip_dispatch_fn = { host, _, binding, args, len in
-    runtime(host).dispatch(binding: Int(binding), args: UnsafeBufferPointer(start: args, count: len))
+    Unmanaged<LuaRuntime>.fromOpaque(host!)._withUnsafeGuaranteedRef {
+        $0.dispatch(binding: Int(binding), args: UnsafeBufferPointer(start: args, count: len))
+    }
 }
 private let spawnedThunk: klip_spawned_fn = { host, co, ref, nargs in
     runtime(host).spawned(co: co!, ref: ref, nargs: nargs)

@@ -4,15 +4,18 @@ import CLuaGlue
 /// A spawn handle (userdata) holds a retain on it; its `__gc` lets go.
 final class LuaThread {
     /// A coroutine's life. Only `ready` and `waiting` can change; each case carries what
-    /// is true of it, so a result without an end or a token without a wait cannot exist.
+    /// is true of it, so a result without an end, a token without a wait, or a joiner of
+    /// an ended thread cannot exist.
     enum State {
-        case ready
+        case ready(Watchers)
         /// Suspended on Swift work or a join; a completion with another token is stale.
-        case waiting(token: Int)
+        case waiting(token: Int, Watchers)
         /// Returned: its results packed in a table (registry reference).
         case done(results: Int32)
-        /// Raised: the error object (registry reference) and its report with traceback.
-        case failed(error: Int32, report: String)
+        /// Raised: the error object (registry reference), its report with traceback, and
+        /// whether someone waited on the thread (then the error was theirs to see; if not,
+        /// the run reports it at the end).
+        case failed(error: Int32, report: String, seen: Bool)
         case cancelled
 
         var isLive: Bool {
@@ -22,15 +25,36 @@ final class LuaThread {
             }
         }
 
-        var token: Int? { if case let .waiting(token) = self { token } else { nil } }
+        var token: Int? { if case let .waiting(token, _) = self { token } else { nil } }
 
         /// The registry reference the thread holds for its outcome (0: none).
         var outcomeRef: Int32 {
             switch self {
-            case let .done(ref), let .failed(ref, _): ref
+            case let .done(ref), let .failed(ref, _, _): ref
             case .ready, .waiting, .cancelled: 0
             }
         }
+    }
+
+    /// Who waits on a live thread. `seen` outlives the joiners it came from: a joiner
+    /// cancelled meanwhile still saw the thread (and `wait` on a thread seen this way
+    /// before it could join counts too).
+    struct Watchers {
+        /// Threads suspended in `wait(handle)` on this one, with the tokens they wait with.
+        var joiners: [Joiner] = []
+        var seen = false
+    }
+
+    struct Joiner {
+        let thread: LuaThread
+        let token: Int
+    }
+
+    /// How a live thread ends.
+    enum Ending {
+        case done(results: Int32)
+        case failed(error: Int32, report: String)
+        case cancelled
     }
 
     let id: Int
@@ -40,11 +64,7 @@ final class LuaThread {
     var threadRef: Int32
     /// Arguments already on the coroutine's stack for its first resume.
     var preloaded: Int32
-    private(set) var state: State = .ready
-    /// Threads suspended in `wait(handle)` on this one, with their tokens.
-    var joiners: [(LuaThread, Int)] = []
-    /// Someone waited on this thread (so its error was seen).
-    var observed = false
+    private(set) var state: State = .ready(Watchers())
     let stateBox: StateBox
 
     init(id: Int, co: OpaquePointer, threadRef: Int32, preloaded: Int32, isMain: Bool, state: StateBox) {
@@ -58,16 +78,70 @@ final class LuaThread {
 
     var isLive: Bool { state.isLive }
 
-    /// Moves to `next`; an ended thread never changes again (that would be a scheduler bug).
-    func become(_ next: State) {
-        precondition(state.isLive, "coroutine \(id) ended as \(state) and cannot become \(next)")
-        state = next
+    /// The running thread waits for `token` (Swift work or a join). Only a running thread
+    /// can start waiting: anything else is a scheduler bug.
+    func suspend(token: Int) {
+        guard case let .ready(watchers) = state else {
+            preconditionFailure("coroutine \(id) is \(state) and cannot wait for token \(token)")
+        }
+        state = .waiting(token: token, watchers)
     }
 
-    /// A waiting thread whose work ended (or was dropped): runnable again.
-    func wake() {
-        guard case .waiting = state else { return }
-        state = .ready
+    /// Runnable again if it waits for `token`; false if that wait is stale (it ended, or
+    /// waits for something else now).
+    func wake(token: Int) -> Bool {
+        guard case let .waiting(current, watchers) = state, current == token else { return false }
+        state = .ready(watchers)
+        return true
+    }
+
+    /// `joiner` waits until this thread ends.
+    func add(_ joiner: Joiner) {
+        switch state {
+        case var .ready(watchers):
+            watchers.joiners.append(joiner)
+            watchers.seen = true
+            state = .ready(watchers)
+        case .waiting(let token, var watchers):
+            watchers.joiners.append(joiner)
+            watchers.seen = true
+            state = .waiting(token: token, watchers)
+        case .done, .failed, .cancelled:
+            preconditionFailure("coroutine \(id) ended as \(state): nobody can wait for it to end")
+        }
+    }
+
+    /// Someone asked for this thread's outcome (`wait(handle)`).
+    func markSeen() {
+        switch state {
+        case var .ready(watchers):
+            watchers.seen = true
+            state = .ready(watchers)
+        case .waiting(let token, var watchers):
+            watchers.seen = true
+            state = .waiting(token: token, watchers)
+        case let .failed(error, report, _):
+            state = .failed(error: error, report: report, seen: true)
+        case .done, .cancelled:
+            break // nothing left to report
+        }
+    }
+
+    /// Ends the thread; returns the joiners to wake. An ended thread never changes again
+    /// (that would be a scheduler bug).
+    @discardableResult
+    func become(_ end: Ending) -> [Joiner] {
+        let watchers: Watchers
+        switch state {
+        case let .ready(w), let .waiting(_, w): watchers = w
+        case .done, .failed, .cancelled: preconditionFailure("coroutine \(id) ended as \(state) and cannot become \(end)")
+        }
+        switch end {
+        case let .done(results): state = .done(results: results)
+        case let .failed(error, report): state = .failed(error: error, report: report, seen: watchers.seen)
+        case .cancelled: state = .cancelled
+        }
+        return watchers.joiners
     }
 
     deinit {

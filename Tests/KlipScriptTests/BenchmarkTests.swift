@@ -38,7 +38,10 @@ import Testing
 extension BenchmarkTests {
     /// `klip run -e ''` against `lua5.4 -e ''`: the process start-up a script pays. The
     /// goal is at most 50 ms (the API backend starts only when a binding needs it).
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["KLIP_BENCH"] == "1" && KlipBinary.path != nil))
+    /// The binary scripts/bench-script built (KLIP_BINARY: the release one), else any built one.
+    static var klipBinary: String? { ProcessInfo.processInfo.environment["KLIP_BINARY"] ?? KlipBinary.path }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["KLIP_BENCH"] == "1" && klipBinary != nil))
     func startUpOfAnEmptyScript() async throws {
         func median(_ tool: String, _ arguments: [String]) throws -> Double {
             var times: [Double] = []
@@ -56,10 +59,33 @@ extension BenchmarkTests {
             }
             return times.sorted()[times.count / 2]
         }
-        let klip = try median(KlipBinary.path!, ["run", "-e", ""])
-        let help = try median(KlipBinary.path!, ["--help"])
+        let binary = Self.klipBinary!
+        let klip = try median(binary, ["run", "-e", ""])
+        let help = try median(binary, ["--help"])
         let lua = try median("/usr/bin/lua5.4", ["-e", ""])
         print(String(format: "bench: start-up of an empty script: klip run %.1f ms, lua5.4 %.1f ms (%.1fx), klip --help %.1f ms (the process alone); goal <= 50 ms",
                      klip * 1000, lua * 1000, klip / lua, help * 1000))
+    }
+}
+
+extension BenchmarkTests {
+    /// For scripts/profile-binding: KLIP_PROFILE_CALLS calls of one function in a loop and
+    /// nothing else, so two runs with different counts give the cost of one call. Functions:
+    /// `noop` (a binding, one integer), `noop3` (a binding, a string, an integer, a boolean),
+    /// `abs` (math.abs).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["KLIP_PROFILE_CALLS"] != nil))
+    func bindingCallsForAProfiler() async {
+        let environment = ProcessInfo.processInfo.environment
+        let calls = Int(environment["KLIP_PROFILE_CALLS"] ?? "") ?? 0
+        let call = switch environment["KLIP_PROFILE_FUNCTION"] {
+        case "abs": "local f = math.abs for i = 1, \(calls) do f(i) end"
+        case "noop3": "local f = kling.noop for i = 1, \(calls) do f(\"a string\", i, true) end"
+        default: "local f = kling.noop for i = 1, \(calls) do f(i) end"
+        }
+        let noop = Binding(name: "noop", waits: false) { _, _ in .values([]) }
+        let code = call + " return \(calls)"
+        let options = ScriptOptions(source: .code(code), diagnostics: { _ in }, liveProgress: false)
+        let r = await ScriptRunner(options: options, backend: nil, extraBindings: [noop]).run()
+        #expect(r.values == [.int(Int64(calls))], "\(r.errorMessage ?? "")")
     }
 }
