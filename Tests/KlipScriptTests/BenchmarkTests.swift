@@ -1,4 +1,5 @@
 import Foundation
+import KlipMedia
 import Testing
 @testable import KlipScript
 
@@ -43,26 +44,21 @@ extension BenchmarkTests {
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["KLIP_BENCH"] == "1" && klipBinary != nil))
     func startUpOfAnEmptyScript() async throws {
-        func median(_ tool: String, _ arguments: [String]) throws -> Double {
+        // Through ProcessRunner (swift-subprocess): no thread parks while the child runs.
+        func median(_ tool: String, _ arguments: [String]) async throws -> Double {
             var times: [Double] = []
             for _ in 0..<21 {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: tool)
-                process.arguments = arguments
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
                 let start = ContinuousClock.now
-                try process.run()
-                process.waitUntilExit()
+                _ = try await ProcessRunner.run(tool, arguments)
                 let elapsed = ContinuousClock.now - start
                 times.append(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
             }
             return times.sorted()[times.count / 2]
         }
         let binary = Self.klipBinary!
-        let klip = try median(binary, ["run", "-e", ""])
-        let help = try median(binary, ["--help"])
-        let lua = try median("/usr/bin/lua5.4", ["-e", ""])
+        let klip = try await median(binary, ["run", "-e", ""])
+        let help = try await median(binary, ["--help"])
+        let lua = try await median("/usr/bin/lua5.4", ["-e", ""])
         print(String(format: "bench: start-up of an empty script: klip run %.1f ms, lua5.4 %.1f ms (%.1fx), klip --help %.1f ms (the process alone); goal <= 50 ms",
                      klip * 1000, lua * 1000, klip / lua, help * 1000))
     }
