@@ -3,7 +3,8 @@
 // bindings return sentinels that the trampolines here turn into raises and yields.
 // Sources: state.c (state, allocator, hooks, signals), codec.c (the value encoding,
 // buffers, error text, references), trampoline.c (bindings, handles, opening),
-// resume.c (loading, resuming coroutines, error reports).
+// resume.c (loading, resuming coroutines, error reports), guard.c (a Lua __gc runs where
+// the hook reaches it; no debug.sethook), pattern.c (string patterns that a kill stops).
 #ifndef CLUAGLUE_H
 #define CLUAGLUE_H
 
