@@ -29,6 +29,7 @@ typedef struct klip_state {
     double cpu_limit, cpu_used, slice_start;
     double cpu_limit_asked; // what the user set (cpu_limit grows by the cleanup budget)
     int in_slice;
+    int in_finalizer; // a guarded __gc runs (guard.c): bindings that wait are refused
     klip_callbacks cb;
     buffer in, out;
     char *error; size_t error_len;

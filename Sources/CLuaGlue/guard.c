@@ -10,14 +10,17 @@ static int guarded_gc(lua_State *L) {
     lua_pushvalue(L, 1);
     lua_xmove(L, co, 2);
     int nres = 0;
+    klip_state *S = S_of(L);
+    S->in_finalizer++; // finalizers can nest: one may run during another's allocation
     int status = lua_resume(co, L, 1, &nres);
+    S->in_finalizer--;
     if (status == LUA_OK) return 0;
     if (status == LUA_YIELD) {
         // The hook yields a killed coroutine; anything else is a binding that waits.
         lua_resetthread(co);
-        if (glue_is_killed(S_of(L))) {
+        if (glue_is_killed(S)) {
             char text[96];
-            return luaL_error(L, "%s", glue_kill_text(S_of(L), text, sizeof text));
+            return luaL_error(L, "%s", glue_kill_text(S, text, sizeof text));
         }
         return luaL_error(L, "a __gc finalizer cannot wait");
     }

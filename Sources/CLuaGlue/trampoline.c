@@ -72,7 +72,8 @@ static int trampoline(lua_State *L) {
     lua_Integer packed = lua_tointeger(L, lua_upvalueindex(1));
     int binding = (int)(packed >> 8);
     int flags = (int)(packed & 0xff);
-    if ((flags & KLIP_BINDING_WAITS) && !lua_isyieldable(L)) {
+    // A finalizer's coroutine (guard.c) can yield, but only to its guard: not a wait either.
+    if ((flags & KLIP_BINDING_WAITS) && (!lua_isyieldable(L) || S->in_finalizer)) {
         const char *name = lua_tostring(L, lua_upvalueindex(2));
         lua_pushfstring(L, "%s waits, and cannot be called here: this code runs where Lua "
                            "cannot suspend (a table.sort comparator, a string.gsub callback, a "

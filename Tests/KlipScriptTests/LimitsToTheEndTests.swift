@@ -32,6 +32,18 @@ import Testing
         #expect(written?.hasPrefix("false") == true && written?.contains("not enough memory") == true, "\(written ?? "no marker")")
     }
 
+    @Test func aFinalizerStillCannotWait() async {
+        // Its coroutine (the hook's way in) yields only to its guard, never to the scheduler.
+        let r = await run("""
+        local result
+        setmetatable({}, {__gc = function() result = select(2, pcall(kling.sleep, 0)) end})
+        collectgarbage() collectgarbage()
+        return result
+        """)
+        #expect(r.status == 0, "\(r.message)")
+        #expect(r.values.first?.stringValue?.contains("cannot be called here") == true, "\(r.values)")
+    }
+
     @Test func ctrlCStopsAFinalizerLoopingAtExit() async {
         let (r, _) = await interrupted("""
         setmetatable({}, {__gc = function() kling.log("finalizing") while true do end end})
