@@ -1,5 +1,6 @@
 import CLuaGlue
 import KlingAPI
+import KlipMedia
 import Foundation
 
 /// Runs one script: one Lua state, owned by this actor, whose scheduler resumes the
@@ -63,7 +64,7 @@ public actor ScriptRunner {
         for b in extraBindings { rt.register(b.name, waits: b.waits, b.body) }
         do throws(ScriptFailure) {
             try rt.setUp(preludeOptions: preludeOptions())
-            let (code, chunk) = try source()
+            let (code, chunk) = try await source()
             try rt.load(code: code, chunkName: chunk, arguments: options.arguments.map { .string($0) })
         } catch {
             return ScriptResult(exitStatus: 1, values: [], errorMessage: "klip: " + error.message, createdTasks: [])
@@ -120,12 +121,17 @@ public actor ScriptRunner {
         return result
     }
 
-    private func source() throws(ScriptFailure) -> ([UInt8], String) {
+    private func source() async throws(ScriptFailure) -> ([UInt8], String) {
         switch options.source {
         case let .code(code): return (Array(code.utf8), "=(command line)")
         case .file("-"):
             // `klip run -`: the script comes from standard input, as with `lua -`.
-            return ([UInt8](FileHandle.standardInput.readDataToEndOfFile()), "=stdin")
+            // Read on a thread of its own: stdin may be a terminal or a slow pipe.
+            do {
+                return (try await DedicatedThread.run(name: "klip-stdin") { try Self.readStandardInput() }, "=stdin")
+            } catch {
+                throw ScriptFailure("cannot read the script from standard input: \(error)")
+            }
         case let .file(path):
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ScriptFailure("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))
@@ -137,6 +143,20 @@ public actor ScriptRunner {
                 bytes.replaceSubrange(0..<end, with: [])
             }
             return (bytes, "@" + path)
+        }
+    }
+
+    private static func readStandardInput() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n == 0 { return bytes }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            bytes.append(contentsOf: chunk[..<n])
         }
     }
 

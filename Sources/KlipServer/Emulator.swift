@@ -50,16 +50,7 @@ public enum Emulator {
         let runner = TaskRunner(store: store, layout: layout, callbacks: callbacks, renderMode: config.renderMode,
                                 limit: config.maxParallel, renderTimeout: config.renderTimeout,
                                 beforeRender: config.beforeRender, logger: logger)
-        let service = Service(
-            config: config, layout: layout, store: store,
-            media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: config.outboundLoopbackOnly ? MediaInput.loopbackHTTPClient : MediaInput.httpClient, logger: logger,
-                              loopbackOnly: config.outboundLoopbackOnly, remoteOnly: config.remoteOnly),
-            // Detection is CPU-bound and each detector holds ~100 MB: no more than the cores.
-            faces: FaceTracks(pool: FaceIdentifierPool(size: min(config.maxParallel, ProcessInfo.processInfo.activeProcessorCount)),
-                              layout: layout),
-            runner: runner, callbacks: callbacks,
-            auth: Authenticator(apiKeys: config.apiKeys, accessKeys: config.accessKeys), logger: logger,
-            boundBase: BoundBase("http://\(config.host):\(config.port)"))
+        let service = try makeService(config, logger: logger, layout: layout, store: store, runner: runner, callbacks: callbacks)
 
         let bound = BindSignal()
         let app = Application(
@@ -115,6 +106,21 @@ public enum Emulator {
         ])
         return RunningEmulator(baseURL: baseURL, state: .init(server: server, group: group, callbacks: callbacks,
                                                                lock: lock, timeout: config.shutdownTimeout))
+    }
+
+    /// The API's state: media input, the face tracks, the runner, auth, the bound address.
+    private static func makeService(_ config: EmulatorConfiguration, logger: Logger, layout: StateLayout, store: Store,
+                                    runner: TaskRunner, callbacks: CallbackSender) throws -> Service {
+        return Service(
+            config: config, layout: layout, store: store,
+            media: MediaInput(roots: try MediaRoots(config.mediaRoots), http: config.outboundLoopbackOnly ? MediaInput.loopbackHTTPClient : MediaInput.httpClient, logger: logger,
+                              loopbackOnly: config.outboundLoopbackOnly, remoteOnly: config.remoteOnly),
+            // Detection is CPU-bound and each detector holds ~100 MB: no more than the cores.
+            faces: FaceTracks(pool: FaceIdentifierPool(size: min(config.maxParallel, ProcessInfo.processInfo.activeProcessorCount)),
+                              layout: layout),
+            runner: runner, callbacks: callbacks,
+            auth: Authenticator(apiKeys: config.apiKeys, accessKeys: config.accessKeys), logger: logger,
+            boundBase: BoundBase("http://\(config.host):\(config.port)"))
     }
 
     /// The address this machine reaches a bound listener at: a wildcard bind on loopback.

@@ -40,8 +40,8 @@ struct CLIRunner {
         try await run(arguments, env: extra)
     }
 
-    func run(_ arguments: [String], env extra: [String: String] = [:]) async throws -> Result {
-        let output = try await ProcessRunner.run(Self.binary, arguments,
+    func run(_ arguments: [String], env extra: [String: String] = [:], stdin: Data? = nil) async throws -> Result {
+        let output = try await ProcessRunner.run(Self.binary, arguments, stdin: stdin,
                                                  environment: environment.merging(extra) { $1 },
                                                  currentDirectory: directory, stderrLimit: 100_000)
         return Result(status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self), stderr: output.stderr)

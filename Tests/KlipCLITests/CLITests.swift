@@ -30,6 +30,16 @@ struct TaskJSON: Decodable {
         #expect(unknown.status == 2)
     }
 
+    @Test func aScriptFromStandardInputRunsWhole() async throws {
+        // Over 64 KiB, so it takes several reads: `klip run -` must read to the end.
+        let padding = String(repeating: "-- padding to make the script long\n", count: 3000)
+        let script = padding + "print('from stdin', arg[1], select('#', ...))\n"
+        let klip = try CLIRunner()
+        let r = try await klip.run(["run", "-", "hello"], stdin: Data(script.utf8))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "from stdin\thello\t1\n", "\(r.stdout)")
+    }
+
     @Test func identifyLipsyncWaitAndDownloadThroughTheEmbeddedEmulator() async throws {
         let klip = try CLIRunner()
         let identified = try await klip("identify", CLIRunner.media("one-face.mp4"), "--json")
