@@ -120,10 +120,12 @@ let package = Package(
         ),
         .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
         .testTarget(name: "KlipMediaTests", dependencies: ["KlipMedia"]),
+        // What several test targets share (a child process whose output a test waits on).
+        .target(name: "KlipTestSupport", path: "Tests/KlipTestSupport"),
         .testTarget(
             name: "KlipServerTests",
             dependencies: [
-                "KlipServer", "KlingAPI", "KlipMedia", "KlipEngine",
+                "KlipServer", "KlingAPI", "KlipMedia", "KlipEngine", "KlipTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,7 +138,7 @@ let package = Package(
             name: "KlipCallbacksTests",
             dependencies: ["KlipCallbacks", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "KlipUploadTests", dependencies: ["KlipUpload", "KlipServer", "KlingAPI", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .testTarget(name: "KlipUploadTests", dependencies: ["KlipUpload", "KlipServer", "KlingAPI", "KlipTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(
             name: "KlipJournalTests",
             dependencies: ["KlipJournal", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log"),

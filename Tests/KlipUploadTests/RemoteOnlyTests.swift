@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KlipTestSupport
 import NIOCore
 import KlingAPI
 import KlipServer

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KlipTestSupport
 import KlipUpload
 import Synchronization
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import KlipTestSupport
 import KlipUpload
 import Testing
 

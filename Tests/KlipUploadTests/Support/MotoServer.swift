@@ -1,4 +1,5 @@
 import Foundation
+import KlipTestSupport
 import KlipUpload
 
 /// A real `moto_server` (PyPI moto[server], installed by scripts/setup) on a loopback

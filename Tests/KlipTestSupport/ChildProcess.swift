@@ -1,13 +1,15 @@
 import Foundation
 import Synchronization
-import Testing
 
-/// A child process whose stderr is collected line by line, so a test can wait for what it
-/// said (moto_server's address, klip serve's URL). Same shape as KlipServerTests' ServeProcess.
-final class ChildProcess: Sendable {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static var klip: String { root.appendingPathComponent(".build/debug/klip").path }
+/// A child process whose output is collected as it comes, so a test can wait for what it
+/// said (moto_server's address, klip serve's URL). Shared by the test targets that start
+/// servers (KlipServerTests' ServeProcess wraps it, KlipUploadTests uses it directly).
+public final class ChildProcess: Sendable {
+    /// The repository's root.
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    /// The debug `klip` that `swift build --build-tests` made.
+    public static var klip: String { root.appendingPathComponent(".build/debug/klip").path }
 
     private struct State {
         var text = ""
@@ -21,9 +23,11 @@ final class ChildProcess: Sendable {
         let mutex = Mutex(State())
     }
     private let state = Shared()
-    let pid: Int32
+    public let pid: Int32
 
-    init(executable: String, arguments: [String], environment: [String: String], directory: URL = ChildProcess.root) throws {
+    /// `stdout: false` sends standard output to /dev/null; only stderr is then collected.
+    public init(executable: String, arguments: [String], environment: [String: String],
+                directory: URL = ChildProcess.root, stdout: Bool = true) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -31,7 +35,7 @@ final class ChildProcess: Sendable {
         process.environment = environment
         let pipe = Pipe()
         process.standardError = pipe
-        process.standardOutput = pipe
+        process.standardOutput = stdout ? pipe : FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         self.process = process
         let state = state
@@ -55,7 +59,7 @@ final class ChildProcess: Sendable {
     }
 
     /// The whole output, once the process has ended and its pipe closed.
-    func finish(timeout: Duration = .seconds(900)) async -> (status: Int32?, output: String) {
+    public func finish(timeout: Duration = .seconds(900)) async -> (status: Int32?, output: String) {
         _ = await wait(timeout: timeout) { $0.exit != nil && $0.ended }
         return state.mutex.withLock { ($0.exit, $0.text) }
     }
@@ -71,7 +75,8 @@ final class ChildProcess: Sendable {
         ready.forEach { $0.resume() }
     }
 
-    var output: String { state.mutex.withLock { $0.text } }
+    /// Everything collected so far.
+    public var output: String { state.mutex.withLock { $0.text } }
 
     /// Waits (at most `timeout`, a bound for a broken run, not a measurement) until `ready` holds.
     private func wait(timeout: Duration, until ready: @escaping @Sendable (State) -> Bool) async -> Bool {
@@ -97,24 +102,27 @@ final class ChildProcess: Sendable {
         return state.mutex.withLock { ready($0) }
     }
 
-    /// The first stderr line containing `text` (nil if none came in time).
-    func waitForLine(containing text: String, timeout: Duration = .seconds(300)) async -> String? {
+    /// The first line collected containing `text` (nil if none came in time).
+    public func waitForLine(containing text: String, timeout: Duration = .seconds(300)) async -> String? {
         guard await wait(timeout: timeout, until: { $0.text.contains(text) || $0.exit != nil && $0.ended }) else { return nil }
         return output.split(separator: "\n").first { $0.contains(text) }.map(String.init)
     }
 
+    /// The exit status so far, without waiting: nil while it runs.
+    public var exited: Int32? { state.mutex.withLock { $0.exit } }
+
     /// The exit status (or the signal number, for a process ended by a signal); nil if still running.
-    func exitStatus(timeout: Duration = .seconds(120)) async -> Int32? {
+    public func exitStatus(timeout: Duration = .seconds(120)) async -> Int32? {
         guard await wait(timeout: timeout, until: { $0.exit != nil }) else { return nil }
         return state.mutex.withLock { $0.exit }
     }
 
-    var terminatedBySignal: Bool { process.terminationReason == .uncaughtSignal }
+    public var terminatedBySignal: Bool { process.terminationReason == .uncaughtSignal }
 
-    func kill(_ signal: Int32) { _ = Foundation.kill(pid, signal) }
+    public func kill(_ signal: Int32) { _ = Foundation.kill(pid, signal) }
 
     /// Ends the process if a test left it running.
-    func ensureStopped() async {
+    public func ensureStopped() async {
         if state.mutex.withLock({ $0.exit == nil }) {
             kill(SIGKILL)
             _ = await exitStatus(timeout: .seconds(30))
@@ -122,7 +130,7 @@ final class ChildProcess: Sendable {
     }
 }
 
-struct ChildProcessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ChildProcessError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
