@@ -119,7 +119,7 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
-        .testTarget(name: "KlipMediaTests", dependencies: ["KlipMedia"]),
+        .testTarget(name: "KlipMediaTests", dependencies: ["KlipMedia", "KlipTestSupport"]),
         // What several test targets share (a child process whose output a test waits on).
         .target(name: "KlipTestSupport", path: "Tests/KlipTestSupport"),
         .testTarget(
@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "KlipCLITests", dependencies: ["KlipMedia"], exclude: ["Scripts"]),
         .testTarget(
             name: "KlipCallbacksTests",
-            dependencies: ["KlipCallbacks", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["KlipCallbacks", "KlingAPI", "KlipServer", "KlipMedia", "KlipTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "KlipUploadTests", dependencies: ["KlipUpload", "KlipServer", "KlingAPI", "KlipTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(

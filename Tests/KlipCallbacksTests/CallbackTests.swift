@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KlingAPI
 import KlipCallbacks
+import KlipTestSupport
 @testable import KlipServer
 import Logging
 import NIOCore
@@ -170,17 +171,3 @@ actor StatusLog {
     func add(_ status: TaskStatus) { all.append(status) }
 }
 
-/// Opens once; waiters before and after the opening all pass.
-actor Latch {
-    private(set) var isOpen = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    func wait() async {
-        if isOpen { return }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-    func open() {
-        isOpen = true
-        waiters.forEach { $0.resume() }
-        waiters = []
-    }
-}

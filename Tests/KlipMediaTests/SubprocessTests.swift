@@ -1,5 +1,6 @@
 import Foundation
 @testable import KlipMedia
+import KlipTestSupport
 import Testing
 
 /// Every subprocess path gives its fds back (issue 9: two leaked per call hung the server).
@@ -136,7 +137,7 @@ import Testing
 
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
         let limiter = ConcurrencyLimiter(limit: 1)
-        let gate = Gate()
+        let gate = Latch()
         let holder = Task { try await limiter.run { await gate.wait() } }
         while await limiter.inUse == 0 { await Task.yield() }
         let waiter = Task { try await limiter.run { "ran" } }
@@ -157,16 +158,3 @@ actor PeakCounter {
     func leave() { now -= 1 }
 }
 
-actor Gate {
-    private var isOpen = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    func wait() async {
-        if isOpen { return }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-    func open() {
-        isOpen = true
-        waiters.forEach { $0.resume() }
-        waiters = []
-    }
-}
