@@ -61,8 +61,12 @@ void glue_end_slice(klip_state *S);
 // raises the kill's message once the state is killed or its CPU limit is spent, so the
 // run ends whatever the script catches. Call only where a raise is allowed.
 void glue_poll_kill(lua_State *L);
-// 1 while a kill (interrupt, CPU limit, exit) is live, not yet disarmed.
-int glue_is_killed(klip_state *S);
+// 1 while a kill (interrupt, CPU limit, exit) is live, not yet disarmed. Inline: every
+// binding call asks twice.
+static inline int glue_is_killed(klip_state *S) {
+    int kill = atomic_load_explicit(&S->kill, memory_order_relaxed);
+    return kill == KLIP_KILL_INTERRUPT || kill == KLIP_KILL_CPU_LIMIT || kill == KLIP_KILL_EXIT;
+}
 // The live kill's message ("interrupted", "CPU limit exceeded (...)"), in buf if need be.
 const char *glue_kill_text(klip_state *S, char *buf, size_t size);
 

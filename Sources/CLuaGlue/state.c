@@ -92,7 +92,6 @@ void glue_poll_kill(lua_State *L) {
     if (is_live_kill(kill)) raise_kill(L);
 }
 
-int glue_is_killed(klip_state *S) { return is_live_kill(atomic_load(&S->kill)); }
 
 lua_State *klip_newstate(size_t memory_limit) {
     klip_state *S = calloc(1, sizeof *S);

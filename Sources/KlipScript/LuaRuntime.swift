@@ -44,10 +44,18 @@ enum Event: Sendable {
     case release(Int32)
 }
 
-struct Binding {
-    var name: String
-    var waits: Bool
-    var body: (LuaRuntime, [LuaValue]) -> BindingResult
+/// A binding as registered. A class with constant fields, so a call borrows it through the
+/// runtime's unretained table (`entries`) and loads its body without retaining anything.
+final class Binding {
+    let name: String
+    let waits: Bool
+    let body: (LuaRuntime, [LuaValue]) -> BindingResult
+
+    init(name: String, waits: Bool, body: @escaping (LuaRuntime, [LuaValue]) -> BindingResult) {
+        self.name = name
+        self.waits = waits
+        self.body = body
+    }
 }
 
 /// The Lua state and its scheduler. Confined to the `ScriptRunner` actor: the C glue calls
@@ -60,10 +68,13 @@ final class LuaRuntime {
     let killSwitch: OpaquePointer
     let options: ScriptOptions
     let context: ScriptContext
+    private(set) var bindings: [Binding] = []
     // The binding path's state. Unchecked exclusivity: these are touched on every binding
     // call, only on the runtime's serial executor, and never across a call into a binding
     // body (which gets copies), so the dynamic access checks could never fire.
-    @exclusivity(unchecked) private(set) var bindings: [Binding] = []
+    /// `bindings` by the index the trampolines pass, unretained (`bindings` owns them): a
+    /// call copies a pointer out, where a strong element would be retained and released.
+    @exclusivity(unchecked) private var entries: [Unmanaged<Binding>] = []
     /// The current binding call's arguments; its storage is reused from call to call.
     @exclusivity(unchecked) private var arguments: [LuaValue] = []
     /// A binding's encoded results; its storage is reused from call to call.
@@ -134,6 +145,7 @@ final class LuaRuntime {
                                              release: releaseThunk, cancel: cancelThunk))
         klip_set_cpu_limit(L, options.effectiveCPULimit ?? 0)
         guard klip_open(L) == LUA_OK else { throw ScriptFailure(lastError) }
+        entries = bindings.map { Unmanaged.passUnretained($0) }
         for (i, b) in bindings.enumerated() {
             guard klip_register(L, b.name, Self.displayName(b.name), Int32(i), b.waits ? KLIP_BINDING_WAITS : 0) == LUA_OK else {
                 throw ScriptFailure(lastError)
@@ -373,7 +385,7 @@ final class LuaRuntime {
         var values: [LuaValue] = []
         swap(&values, &arguments)
         LuaCodec.decode(args, into: &values)
-        let result = bindings[binding].body(self, values)
+        let result = entries[binding]._withUnsafeGuaranteedRef { $0.body(self, values) }
         values.removeAll(keepingCapacity: true) // let go of the values, keep the storage
         swap(&values, &arguments)
         switch result {
