@@ -47,10 +47,11 @@ typedef struct chunk_args {
 // The value a binding yields to the scheduler (its address is the marker).
 extern char glue_sentinel;
 
+// The state's klip_state, from the thread's extra space (klip_newstate writes the main
+// thread's before any coroutine exists, and lua_newthread copies it): a pointer read, where
+// lua_getallocf was a call into liblua on every binding call.
 static inline klip_state *S_of(lua_State *L) {
-    void *ud = NULL;
-    lua_getallocf(L, &ud);
-    return (klip_state *)ud;
+    return *(klip_state **)lua_getextraspace(L);
 }
 
 // state.c: the hook and the CPU accounting of a resume.

@@ -101,7 +101,8 @@ lua_State *klip_newstate(size_t memory_limit) {
     atomic_init(&S->reason, KLIP_KILL_NONE);
     lua_State *L = lua_newstate(klip_alloc, S);
     if (!L) { free(S); return NULL; }
-    // Installed before any coroutine exists: lua_newthread copies it.
+    // Both installed before any coroutine exists: lua_newthread copies them.
+    *(klip_state **)lua_getextraspace(L) = S;
     lua_sethook(L, glue_klip_hook, LUA_MASKCOUNT, HOOK_COUNT);
     return L;
 }

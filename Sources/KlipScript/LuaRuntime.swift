@@ -5,7 +5,9 @@ import Foundation
 /// What a binding asks its trampoline to do.
 enum BindingResult {
     case values([LuaValue])
-    case error(ScriptError)
+    /// Indirect: the error's fields would make every result as large as they are, copied and
+    /// destroyed through outlined value witnesses on each call (an error allocates anyway).
+    indirect case error(ScriptError)
     /// Already encoded values (for tables with metatables), with their count.
     case encoded(Int32, [UInt8])
     /// Start this work and suspend the calling coroutine until it ends.
@@ -384,9 +386,10 @@ final class LuaRuntime {
         // that reaches the runtime cannot see them change, so passing them costs no retain.
         var values: [LuaValue] = []
         swap(&values, &arguments)
-        LuaCodec.decode(args, into: &values)
+        let holdsMemory = LuaCodec.decode(args, over: &values)
         let result = entries[binding]._withUnsafeGuaranteedRef { $0.body(self, values) }
-        values.removeAll(keepingCapacity: true) // let go of the values, keep the storage
+        // Strings and tables are let go of now; scalars stay until the next call overwrites them.
+        if holdsMemory { values.removeAll(keepingCapacity: true) }
         swap(&values, &arguments)
         switch result {
         case let .values(vs):
