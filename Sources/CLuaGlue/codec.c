@@ -101,10 +101,21 @@ static void enc_ref(lua_State *L, buffer *b, int idx) {
 
 // The encoding is memory the script asked for, and its time is the script's time: a table
 // holding one big string many times must not pass the limits by being encoded natively.
+// The kill is polled every 4096 values (more == 0) and for a long string; a short string's
+// copy costs less than the poll, which reads the clock when a CPU limit is set.
+#define ENC_POLL_BYTES 4096
 static void enc_budget(lua_State *L, buffer *b, size_t more) {
     klip_state *S = S_of(L);
     if (S->limit && (more > S->limit || S->used + b->len > S->limit - more)) luaL_error(L, "not enough memory");
-    glue_poll_kill(L);
+    if (more == 0 || more >= ENC_POLL_BYTES) glue_poll_kill(L);
+}
+
+static inline void enc_string(lua_State *L, buffer *b, int idx) {
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    if (n > UINT32_MAX) luaL_error(L, "string too long");
+    enc_budget(L, b, n + 5);
+    enc_byte(L, b, KLIP_V_STRING); enc_u32(L, b, (uint32_t)n); enc_bytes(L, b, s, n);
 }
 
 // The values reach here by index; `S` is passed down so the hot path (a binding's scalar
@@ -125,14 +136,7 @@ static void encode_value(lua_State *L, klip_state *S, buffer *b, int idx, int de
             enc_byte(L, b, KLIP_V_DOUBLE); enc_bytes(L, b, &v, 8);
         }
         break;
-    case LUA_TSTRING: {
-        size_t n;
-        const char *s = lua_tolstring(L, idx, &n);
-        if (n > UINT32_MAX) luaL_error(L, "string too long");
-        enc_budget(L, b, n + 5);
-        enc_byte(L, b, KLIP_V_STRING); enc_u32(L, b, (uint32_t)n); enc_bytes(L, b, s, n);
-        break;
-    }
+    case LUA_TSTRING: enc_string(L, b, idx); break;
     case LUA_TTABLE:
         if (depth >= MAX_DEPTH) { enc_ref(L, b, idx); break; }
         luaL_checkstack(L, 3, "table too deep");
@@ -164,10 +168,34 @@ void glue_encode_value(lua_State *L, buffer *b, int idx, int depth) {
     encode_value(L, S_of(L), b, lua_absindex(L, idx), depth);
 }
 
+// The hot path of every binding call: scalars and strings are written here, an integer
+// asked for first (two calls into liblua, where lua_type first made three); tables and the
+// rest go through encode_value.
 void glue_encode_args(lua_State *L, klip_state *S, int n) {
-    S->in.len = 0;
+    buffer *b = &S->in;
+    b->len = 0;
     S->enc_nodes = 0;
-    for (int i = 1; i <= n; i++) encode_value(L, S, &S->in, i, 0);
+    for (int i = 1; i <= n; i++) {
+        if (b->cap - b->len < 9 && !buf_reserve(b, 9)) enc_fail(L);
+        if ((++S->enc_nodes & 4095) == 0) enc_budget(L, b, 0);
+        uint8_t *p = b->data + b->len;
+        if (lua_isinteger(L, i)) {
+            int64_t v = lua_tointeger(L, i);
+            p[0] = KLIP_V_INT; memcpy(p + 1, &v, 8); b->len += 9;
+            continue;
+        }
+        switch (lua_type(L, i)) {
+        case LUA_TNUMBER: {
+            double v = lua_tonumber(L, i);
+            p[0] = KLIP_V_DOUBLE; memcpy(p + 1, &v, 8); b->len += 9;
+            break;
+        }
+        case LUA_TBOOLEAN: p[0] = lua_toboolean(L, i) ? KLIP_V_TRUE : KLIP_V_FALSE; b->len += 1; break;
+        case LUA_TNIL: p[0] = KLIP_V_NIL; b->len += 1; break;
+        case LUA_TSTRING: enc_string(L, b, i); break;
+        default: S->enc_nodes--; encode_value(L, S, b, i, 0); break; // it counts the node itself
+        }
+    }
 }
 
 // ---- Decoding Swift's bytes into Lua values ---------------------------------------------

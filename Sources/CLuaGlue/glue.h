@@ -47,10 +47,11 @@ typedef struct chunk_args {
 // The value a binding yields to the scheduler (its address is the marker).
 extern char glue_sentinel;
 
+// The state's klip_state, from the thread's extra space (klip_newstate writes the main
+// thread's before any coroutine exists, and lua_newthread copies it): a pointer read, where
+// lua_getallocf was a call into liblua on every binding call.
 static inline klip_state *S_of(lua_State *L) {
-    void *ud = NULL;
-    lua_getallocf(L, &ud);
-    return (klip_state *)ud;
+    return *(klip_state **)lua_getextraspace(L);
 }
 
 // state.c: the hook and the CPU accounting of a resume.
@@ -61,8 +62,12 @@ void glue_end_slice(klip_state *S);
 // raises the kill's message once the state is killed or its CPU limit is spent, so the
 // run ends whatever the script catches. Call only where a raise is allowed.
 void glue_poll_kill(lua_State *L);
-// 1 while a kill (interrupt, CPU limit, exit) is live, not yet disarmed.
-int glue_is_killed(klip_state *S);
+// 1 while a kill (interrupt, CPU limit, exit) is live, not yet disarmed. Inline: every
+// binding call asks twice.
+static inline int glue_is_killed(klip_state *S) {
+    int kill = atomic_load_explicit(&S->kill, memory_order_relaxed);
+    return kill == KLIP_KILL_INTERRUPT || kill == KLIP_KILL_CPU_LIMIT || kill == KLIP_KILL_EXIT;
+}
 // The live kill's message ("interrupted", "CPU limit exceeded (...)"), in buf if need be.
 const char *glue_kill_text(klip_state *S, char *buf, size_t size);
 

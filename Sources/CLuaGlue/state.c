@@ -96,7 +96,6 @@ void glue_poll_kill(lua_State *L) {
     if (is_live_kill(kill)) raise_kill(L);
 }
 
-int glue_is_killed(klip_state *S) { return is_live_kill(atomic_load(&S->kill)); }
 
 lua_State *klip_newstate(size_t memory_limit) {
     klip_state *S = calloc(1, sizeof *S);
@@ -106,7 +105,8 @@ lua_State *klip_newstate(size_t memory_limit) {
     atomic_init(&S->reason, KLIP_KILL_NONE);
     lua_State *L = lua_newstate(klip_alloc, S);
     if (!L) { free(S); return NULL; }
-    // Installed before any coroutine exists: lua_newthread copies it.
+    // Both installed before any coroutine exists: lua_newthread copies them.
+    *(klip_state **)lua_getextraspace(L) = S;
     lua_sethook(L, glue_klip_hook, LUA_MASKCOUNT, HOOK_COUNT);
     return L;
 }

@@ -77,20 +77,32 @@ enum LuaCodec {
 
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> [LuaValue] {
         var out: [LuaValue] = []
-        decode(bytes, into: &out)
+        _ = decode(bytes, over: &out)
         return out
     }
 
-    /// Decodes into `out`, reusing its storage: a binding call that keeps nothing allocates
-    /// nothing for its arguments (a binding that keeps them shares the buffer, and the next
-    /// call copies on write).
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [LuaValue]) {
-        if !out.isEmpty { out.removeAll(keepingCapacity: true) } // not free even when empty
+    /// Decodes over `out`'s elements, reusing its storage: a binding call that keeps nothing
+    /// allocates nothing for its arguments (a binding that keeps them shares the buffer, and
+    /// the next call copies on write). Overwriting in place is what makes the trivial call
+    /// cheap: emptying an array of enums first costs more than the call's own work. Returns
+    /// whether a value holds memory (a table, a string too long for Swift's inline small
+    /// form), which the caller lets go of after the call.
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, over out: inout [LuaValue]) -> Bool {
         var r = Reader(bytes: bytes)
+        var n = 0
+        var holdsMemory = false
         while r.at < bytes.count {
             guard let v = value(&r) else { break }
-            out.append(v)
+            switch v {
+            case let .string(s) where s.utf8.count > 15: holdsMemory = true // else held inline
+            case .table: holdsMemory = true
+            default: break
+            }
+            if n < out.count { out[n] = v } else { out.append(v) }
+            n += 1
         }
+        if n < out.count { out.removeLast(out.count - n) }
+        return holdsMemory
     }
 
     /// nil at the end marker or on malformed input.

@@ -5,7 +5,9 @@ import Foundation
 /// What a binding asks its trampoline to do.
 enum BindingResult {
     case values([LuaValue])
-    case error(ScriptError)
+    /// Indirect: the error's fields would make every result as large as they are, copied and
+    /// destroyed through outlined value witnesses on each call (an error allocates anyway).
+    indirect case error(ScriptError)
     /// Already encoded values (for tables with metatables), with their count.
     case encoded(Int32, [UInt8])
     /// Start this work and suspend the calling coroutine until it ends.
@@ -44,10 +46,18 @@ enum Event: Sendable {
     case release(Int32)
 }
 
-struct Binding {
-    var name: String
-    var waits: Bool
-    var body: (LuaRuntime, [LuaValue]) -> BindingResult
+/// A binding as registered. A class with constant fields, so a call borrows it through the
+/// runtime's unretained table (`entries`) and loads its body without retaining anything.
+final class Binding {
+    let name: String
+    let waits: Bool
+    let body: (LuaRuntime, [LuaValue]) -> BindingResult
+
+    init(name: String, waits: Bool, body: @escaping (LuaRuntime, [LuaValue]) -> BindingResult) {
+        self.name = name
+        self.waits = waits
+        self.body = body
+    }
 }
 
 /// The Lua state and its scheduler. Confined to the `ScriptRunner` actor: the C glue calls
@@ -60,10 +70,13 @@ final class LuaRuntime {
     let killSwitch: OpaquePointer
     let options: ScriptOptions
     let context: ScriptContext
+    private(set) var bindings: [Binding] = []
     // The binding path's state. Unchecked exclusivity: these are touched on every binding
     // call, only on the runtime's serial executor, and never across a call into a binding
     // body (which gets copies), so the dynamic access checks could never fire.
-    @exclusivity(unchecked) private(set) var bindings: [Binding] = []
+    /// `bindings` by the index the trampolines pass, unretained (`bindings` owns them): a
+    /// call copies a pointer out, where a strong element would be retained and released.
+    @exclusivity(unchecked) private var entries: [Unmanaged<Binding>] = []
     /// The current binding call's arguments; its storage is reused from call to call.
     @exclusivity(unchecked) private var arguments: [LuaValue] = []
     /// A binding's encoded results; its storage is reused from call to call.
@@ -142,6 +155,7 @@ final class LuaRuntime {
                                              release: releaseThunk, cancel: cancelThunk))
         klip_set_cpu_limit(L, options.effectiveCPULimit ?? 0)
         guard klip_open(L) == LUA_OK else { throw ScriptFailure(lastError) }
+        entries = bindings.map { Unmanaged.passUnretained($0) }
         for (i, b) in bindings.enumerated() {
             guard klip_register(L, b.name, Self.displayName(b.name), Int32(i), b.waits ? KLIP_BINDING_WAITS : 0) == LUA_OK else {
                 throw ScriptFailure(lastError)
@@ -380,9 +394,10 @@ final class LuaRuntime {
         // that reaches the runtime cannot see them change, so passing them costs no retain.
         var values: [LuaValue] = []
         swap(&values, &arguments)
-        LuaCodec.decode(args, into: &values)
-        let result = bindings[binding].body(self, values)
-        values.removeAll(keepingCapacity: true) // let go of the values, keep the storage
+        let holdsMemory = LuaCodec.decode(args, over: &values)
+        let result = entries[binding]._withUnsafeGuaranteedRef { $0.body(self, values) }
+        // Strings and tables are let go of now; scalars stay until the next call overwrites them.
+        if holdsMemory { values.removeAll(keepingCapacity: true) }
         swap(&values, &arguments)
         switch result {
         case let .values(vs):
