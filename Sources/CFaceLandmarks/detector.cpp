@@ -1,4 +1,5 @@
 #include "CFaceLandmarks.h"
+#include "shape_fit.h"
 
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
@@ -7,11 +8,13 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <fstream>
+#include <memory>
 #include <vector>
 
 struct cfl_detector {
     dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
-    dlib::shape_predictor predictor;
+    std::unique_ptr<cfl::ShapeFit> predictor;  // dlib's model, evaluated ~2.8x faster (shape_fit.h)
     dlib::array2d<unsigned char> grey;  // reused between calls: no allocation per frame
 };
 
@@ -31,6 +34,11 @@ void shrink_to_grey(const uint8_t *pixels, int channels, int stride, int x0, int
         const uint8_t *p = pixels + (size_t)(y0 + y) * stride + (size_t)(x0 + x) * channels;
         return channels == 1 ? *p : luma(p);
     };
+    if (ow == w && oh == h && channels == 1) {
+        // Same size (the landmark fit's crop): rows as they are, not a one-pixel average each.
+        for (int y = 0; y < h; ++y) std::memcpy(&out[y][0], pixels + (size_t)(y0 + y) * stride + x0, w);
+        return;
+    }
     if (ow > w || oh > h) {
         for (int oy = 0; oy < oh; ++oy) {
             const double fy = std::max(0.0, (oy + 0.5) * h / oh - 0.5);
@@ -79,13 +87,11 @@ void set_error(char *error, size_t len, const char *message) {
 extern "C" cfl_detector *cfl_create(const char *model_path, char *error, size_t error_len) {
     if (!model_path) { set_error(error, error_len, "no model path"); return nullptr; }
     try {
+        std::ifstream in(model_path, std::ios::binary);
+        if (!in) throw dlib::serialization_error(std::string("Unable to open ") + model_path + " for reading.");
+        auto predictor = std::make_unique<cfl::ShapeFit>(in);
         auto *d = new cfl_detector();
-        try {
-            dlib::deserialize(model_path) >> d->predictor;
-        } catch (...) {
-            delete d;
-            throw;
-        }
+        d->predictor = std::move(predictor);
         return d;
     } catch (const std::exception &e) {
         set_error(error, error_len, e.what());
@@ -149,7 +155,7 @@ int landmarks(cfl_detector *d, const uint8_t *pixels, int channels, int width, i
         if (x1 <= x0 || y1 <= y0) return -1;
         shrink_to_grey(pixels, channels, stride, x0, y0, x1 - x0, y1 - y0, 1.0, d->grey);
         const dlib::rectangle rect(box.x - x0, box.y - y0, box.x - x0 + box.width - 1, box.y - y0 + box.height - 1);
-        const dlib::full_object_detection shape = d->predictor(d->grey, rect);
+        const dlib::full_object_detection shape = (*d->predictor)(d->grey, rect);
         if (shape.num_parts() != CFL_LANDMARK_COUNT) return -1;
         for (unsigned i = 0; i < CFL_LANDMARK_COUNT; ++i) {
             out[i] = cfl_point{(float)(shape.part(i).x() + x0), (float)(shape.part(i).y() + y0)};
