@@ -54,7 +54,7 @@ struct PatternCases {
         case 1: return "%f" + pick(["[%a]", "[%A]", "[%s]", "[ab]", "[^a]", "[%w_]", "[%z]"])
         case 2: return pick(["%1", "%2", "%1"])
         case 3: return "()"
-        case 4, 5 where depth < 2:
+        case 4 where depth < 2, 5 where depth < 2:
             return "(" + sequence(depth: depth + 1, items: int(0...3), quantified: &quantified) + ")"
         default:
             let c = singleClass()
