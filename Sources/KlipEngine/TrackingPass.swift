@@ -58,7 +58,9 @@ struct TrackingPass {
     /// A searched frame: the search, new faces followed back, faces gone followed forward.
     private mutating func searched(_ pixels: [UInt8]) {
         let fine = (frame / step) % fineEvery == 0
-        var faces = fine || options.coarseSearch ? search.whole(pixels, fine: fine) : []
+        // Every other full-size search starts half a HOG cell in (see FaceSearch.whole).
+        let shifted = fine && (frame / step / fineEvery) % 2 == 1
+        var faces = fine || options.coarseSearch ? search.whole(pixels, fine: fine, shifted: shifted) : []
         for track in tracker.active { if let last = track.samples.last { faces += search.around(last, in: pixels) } }
         faces = FaceSearch.merge(faces, minIoU: options.minIoU)
         let ids = tracker.add(timeMs: time(frame), faces: faces)

@@ -40,8 +40,8 @@ struct MouthBench {
         bench.report(String(format: "mouth render %.1f s %dx%d (%.1f s of speech animated): %.2f s wall = %.2fx real time, %.2f s CPU; bare ffmpeg decode + re-encode + same mix: %.2f s wall, %.2f s CPU; ratio %.2f wall, %.2f CPU",
                             realTime, facts.width, facts.height, Double(audioMs) / 1000, mouth.wall, mouth.wall / realTime, mouth.cpu,
                             floor.wall, floor.cpu, mouth.wall / floor.wall, mouth.cpu / floor.cpu))
-        bench.report(String(format: "  the same render without a face (identity stage): %.2f s wall, ratio %.2f",
-                            plain.wall, plain.wall / floor.wall))
+        bench.report(String(format: "  the same render without a face (identity stage): %.2f s wall, %.2f s CPU; ratio %.2f wall, %.2f CPU",
+                            plain.wall, plain.cpu, plain.wall / floor.wall, plain.cpu / floor.cpu))
 
         // Where the time goes inside the stage, frame by frame (no encoder): landmarks and warp.
         let stage = try await MouthStage.make(for: request, face: face)
