@@ -23,19 +23,17 @@ extension Service {
         if let audioID = choice.audioID, !audioID.isEmpty {
             throw APIFailure.invalidParameter("face_choose[0].audio_id", "the emulator has no text-to-speech, so no audio_id can be found; give sound_file instead")
         }
-        guard let session = try await store.session(body.sessionID) else {
+        let admission = try await store.admission(session: body.sessionID, externalTaskID: body.externalTaskID)
+        guard let session = admission.session else {
             throw APIFailure.notFound("session \(body.sessionID) not found")
         }
         if IDs.nowMs() >= session.expiresAt {
             throw APIFailure.notFound("session \(body.sessionID) has expired (sessions are valid for \(config.sessionLifetime) after identify-face)")
         }
-        if let ext = body.externalTaskID, try await store.task(ext)?.externalTaskID == ext {
-            throw Self.duplicateExternalID(ext)
-        }
-
+        if admission.externalIDTaken { throw Self.duplicateExternalID(body.externalTaskID ?? "") }
         // Cheap early answer for a client retrying 1303 with a large Base64 sound; the
         // insert below re-checks atomically.
-        if try await store.activeCount() >= config.maxParallel {
+        if admission.active >= config.maxParallel {
             throw APIFailure.tooManyParallel(config.maxParallel)
         }
 

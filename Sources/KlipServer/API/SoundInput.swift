@@ -80,7 +80,7 @@ extension Service {
                                      name: "the Base64 sound_file", bytes: data.count)
             // An oversized sound is refused for its size alone: nothing to write.
             guard data.count <= KlingLimits.audioMaxBytes else { return staged }
-            do { try data.write(to: URL(fileURLWithPath: staged.path)) } catch { throw .internalError("cannot store the sound") }
+            do { try UnsyncedWrite.write(data, to: staged.path) } catch { throw .internalError("cannot store the sound") }
             // The bytes are in hand: the probe cache needs no second read of the file.
             staged.digest = SHA256.hash(data: data)
             return staged

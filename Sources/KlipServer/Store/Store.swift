@@ -84,6 +84,37 @@ struct Store: Sendable {
         }
     }
 
+    /// What a create checks before doing any work, read together: the session, whether the
+    /// external id is taken, and how many tasks hold a slot (one read instead of three).
+    struct Admission: Sendable {
+        var session: SessionRecord?
+        var externalIDTaken: Bool
+        var active: Int
+    }
+
+    func admission(session id: String, externalTaskID: String?) async throws -> Admission {
+        try await db.read { db in
+            let taken = try externalTaskID.map { try TaskRecord.filter(Column("externalTaskID") == $0).fetchCount(db) > 0 } ?? false
+            return Admission(session: try SessionRecord.fetchOne(db, key: id), externalIDTaken: taken,
+                             active: try TaskRecord.filter(Self.slotHolding.contains(Column("status"))).fetchCount(db))
+        }
+    }
+
+    /// A task the runner takes up: `submitted` becomes `processing` in the same transaction
+    /// that reads it (`started`). Nil when it is gone or already final.
+    func claim(_ id: String) async throws -> (task: TaskRecord, started: Bool)? {
+        try await db.write { db in
+            guard var t = try TaskRecord.fetchOne(db, key: id), !t.status.isFinal else { return nil }
+            guard t.status == .submitted else { return (t, false) }
+            t.status = .processing
+            t.statusMsg = ""
+            t.resultDurationMs = nil
+            t.updatedAt = max(IDs.nowMs(), t.updatedAt)
+            try t.update(db)
+            return (t, true)
+        }
+    }
+
     /// Tasks holding a slot (`submitted` or `processing`).
     func activeCount() async throws -> Int {
         try await db.read { db in

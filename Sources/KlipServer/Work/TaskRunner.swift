@@ -64,9 +64,9 @@ actor TaskRunner {
 
     private func process(_ id: String) async {
         do {
-            guard let task = try await store.task(id), !task.status.isFinal else { return }
-            if task.status == .submitted {
-                await transition(id, to: .processing, message: "")
+            guard let (task, claimed) = try await store.claim(id) else { return }
+            if claimed, let url = task.callbackURL {
+                await callbacks.send(WireMapping.task(task, base: task.baseURL), to: url)
             }
             if let beforeRender { await beforeRender(id) }
             if Task.isCancelled { return }
