@@ -5,7 +5,7 @@ import KlingAPI
 /// Hashes that name inputs by content, so a rerun recognises the same work.
 public enum Fingerprint {
     public static func hex(_ data: some DataProtocol) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SoundFileMemo.hex(SHA256.hash(data: data))
     }
 
     /// A local file by its content (streamed, never held whole), a URL or id by its text.
@@ -28,7 +28,7 @@ public enum Fingerprint {
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return SoundFileMemo.hex(hasher.finalize())
     }
 
     /// What determines a lip-sync's output: the video, the face, the audio's content, the
@@ -37,7 +37,7 @@ public enum Fingerprint {
         let face = request.faceChoose.first
         let audio: String
         if let id = face?.audioID, !id.isEmpty { audio = "id:" + id }
-        else { audio = "sha256:" + hex(Data((face?.soundFile ?? "").utf8)) }
+        else { audio = "sha256:" + SoundFileMemo.sha256Hex(face?.soundFile ?? "") }
         let parts = [
             "video=\(videoKey)", "face=\(face?.faceID ?? "")", "audio=\(audio)",
             "start=\(face?.soundStartTime ?? 0)", "end=\(face?.soundEndTime ?? 0)", "insert=\(face?.soundInsertTime ?? 0)",

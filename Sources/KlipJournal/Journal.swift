@@ -117,6 +117,20 @@ public final class Journal: Sendable {
 
     // MARK: lip-sync
 
+    /// The video key of a request's session (`session:<id>` when the journal did not identify
+    /// it), the request's fingerprint and its entry, in one read.
+    public func lookUp(_ request: LipSyncRequest) async throws -> (videoKey: String, fingerprint: String, entry: JournalEntry?) {
+        let backend = self.backend
+        return try await db.read { db in
+            let known = try String.fetchOne(db, sql: "SELECT videoKey FROM session WHERE backend = ? AND sessionID = ?",
+                                            arguments: [backend, request.sessionID])
+            let videoKey = known ?? "session:" + request.sessionID
+            let fingerprint = Fingerprint.lipSync(request, videoKey: videoKey)
+            let entry = try JournalEntry.fetchOne(db, key: ["backend": backend, "fingerprint": fingerprint])
+            return (videoKey, fingerprint, entry)
+        }
+    }
+
     public func entry(fingerprint: String) async throws -> JournalEntry? {
         let backend = self.backend
         return try await db.read { db in
@@ -153,10 +167,17 @@ public final class Journal: Sendable {
         }
     }
 
-    /// Records a task seen by id only (a wait on a task the journal knows).
+    /// Records a task seen by id only (a wait on a task the journal knows); one statement, as
+    /// a thousand waits each record what they see.
     public func record(_ task: LipSyncTask) async throws {
-        guard let entry = try await entry(taskID: task.taskID) else { return }
-        try await record(task, fingerprint: entry.fingerprint)
+        let json = String(decoding: try JSONEncoder().encode(task), as: UTF8.self)
+        let backend = self.backend
+        try await db.write { db in
+            try db.execute(sql: """
+                UPDATE lipsync SET status = ?, statusMsg = ?, taskJSON = ?, updatedAt = ?
+                WHERE backend = ? AND taskID = ?
+                """, arguments: [task.taskStatus.rawValue, task.taskStatusMsg, json, nowMs(), backend, task.taskID])
+        }
     }
 
     public func recordDownload(taskID: String, path: String) async throws {

@@ -84,9 +84,7 @@ public struct JournaledClient: Sendable {
     // MARK: lip-sync
 
     public func createLipSync(_ request: LipSyncRequest, audio: AudioFacts? = nil) async throws -> (LipSyncTask, Origin) {
-        let videoKey = try await journal.videoKey(sessionID: request.sessionID) ?? "session:" + request.sessionID
-        let fingerprint = Fingerprint.lipSync(request, videoKey: videoKey)
-        let existing = try await journal.entry(fingerprint: fingerprint)
+        let (videoKey, fingerprint, existing) = try await journal.lookUp(request)
         var attempt = 1
         if let existing {
             if !fresh, existing.status != TaskStatus.failed.rawValue {
@@ -160,7 +158,8 @@ public struct JournaledClient: Sendable {
         let journal = self.journal
         do {
             let task = try await client.wait(taskID: taskID, timeout: timeout, firstPoll: firstPoll) { task in
-                try? await journal.record(task)
+                // The final status is recorded once, below.
+                if task.taskStatus != .succeed { try? await journal.record(task) }
                 await onStatus?(task)
             }
             try await journal.record(task)

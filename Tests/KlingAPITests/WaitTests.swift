@@ -67,6 +67,33 @@ actor StatusLog {
         await server.stop()
     }
 
+    /// A task this client created longer ago than the first interval is asked at once, so a
+    /// wait shorter than that interval still sees it finished; a task of unknown age is not.
+    @Test func aTaskCreatedAWhileAgoIsPolledAtOnce() async throws {
+        let server = try await ScriptedServer { request, _ in
+            ScriptedServer.ok(taskJSON(request.method == "POST" ? "submitted" : "succeed"))
+        }
+        let c = client(for: server)
+        let created = try await c.createLipSync(LipSyncRequest(sessionID: "s", faceChoose: [FaceChoose(
+            faceID: "0", soundFile: "https://example.com/voice.mp3", soundStartTime: 0, soundEndTime: 3000, soundInsertTime: 0)]))
+        try await Task.sleep(for: .seconds(2))  // the task's age, not a synchronization
+        let task = try await c.wait(taskID: created.taskID, timeout: .milliseconds(1500), firstPoll: .seconds(2))
+        #expect(task.taskStatus == .succeed)
+        #expect(await server.received.count == 2)
+        await #expect { try await c.wait(taskID: "not-created-here", timeout: .milliseconds(1500), firstPoll: .seconds(2)) } throws: {
+            ($0 as? KlingError)?.kind == .timeout
+        }
+        #expect(await server.received.count == 2)
+        await server.stop()
+    }
+
+    @Test func theFirstPollIsShortenedByTheTasksAgeAndThenTheScheduleGoesOn() {
+        let schedule = PollSchedule(firstPoll: .seconds(1))
+        #expect(schedule.firstDelay(taskAge: .zero) == .seconds(1))
+        #expect(schedule.firstDelay(taskAge: .milliseconds(300)) == .milliseconds(700))
+        #expect(schedule.firstDelay(taskAge: .seconds(12)) == .zero)
+    }
+
     @Test func pollScheduleBacksOffToAtMostOneQueryPer10sForOldTasks() {
         let schedule = PollSchedule(firstPoll: .seconds(1))
         var d = schedule.firstPoll

@@ -1,7 +1,8 @@
 import Foundation
 
-/// When to poll: first after `firstPoll`, then backing off by 1.5× towards 5 s, and
-/// towards 10 s once the task is older than a minute (at most one query per 10 s).
+/// When to poll: first after `firstPoll` (less for a task created a while ago), then backing
+/// off by 1.5× towards 5 s, and towards 10 s once the task is older than a minute (at most one
+/// query per 10 s).
 public struct PollSchedule: Sendable, Equatable {
     public var firstPoll: Duration
     public var growth: Double = 1.5
@@ -10,6 +11,11 @@ public struct PollSchedule: Sendable, Equatable {
     public var oldAfter: Duration = .seconds(60)
 
     public init(firstPoll: Duration = .seconds(1)) { self.firstPoll = firstPoll }
+
+    /// The first poll of a task created `taskAge` ago: one older than `firstPoll` is asked at once.
+    public func firstDelay(taskAge: Duration) -> Duration {
+        max(.zero, firstPoll - taskAge)
+    }
 
     public func next(after previous: Duration, taskAge: Duration) -> Duration {
         let cap = taskAge >= oldAfter ? oldCap : youngCap
@@ -28,6 +34,13 @@ extension KlingClient {
         let deadline = clock.now + timeout
         let schedule = PollSchedule(firstPoll: firstPoll)
         var delay = firstPoll
+        // Before the next poll: `delay`, except a first one shortened by the task's age.
+        var pause = schedule.firstDelay(taskAge: births.age(of: taskID))
+        func advance(taskAge: Duration) {
+            if pause < delay { pause = delay; return }
+            delay = schedule.next(after: delay, taskAge: taskAge)
+            pause = delay
+        }
         var lastStatus: TaskStatus?
         var createdAt: Int64?
         while true {
@@ -35,7 +48,10 @@ extension KlingClient {
             if remaining <= .zero {
                 throw KlingError(kind: .timeout, message: "task \(taskID) still \(lastStatus?.rawValue ?? "unknown") after \(Int(timeout.seconds)) s", taskID: taskID)
             }
-            do { try await signals.sleep(taskID: taskID, for: min(delay, remaining)) } catch {
+            do {
+                if pause > .zero { try await signals.sleep(taskID: taskID, for: min(pause, remaining)) }
+                try Task.checkCancellation()
+            } catch {
                 throw KlingError(kind: .cancelled, message: "wait for task \(taskID) cancelled", taskID: taskID)
             }
             if clock.now >= deadline { continue }
@@ -46,7 +62,7 @@ extension KlingClient {
                 throw KlingError(kind: .cancelled, message: "wait for task \(taskID) cancelled", taskID: taskID)
             } catch where RetryPolicy.isRetryable(error) {
                 logger.info("query of task \(taskID) failed (\(error.description)); still waiting")
-                delay = schedule.next(after: delay, taskAge: .zero)
+                advance(taskAge: .zero)
                 continue
             }
             if task.taskStatus != lastStatus {
@@ -59,7 +75,7 @@ extension KlingClient {
             }
             createdAt = createdAt ?? task.createdAt
             let age: Duration = createdAt.map { .milliseconds(max(0, Int64(Date().timeIntervalSince1970 * 1000) - $0)) } ?? .zero
-            delay = schedule.next(after: delay, taskAge: age)
+            advance(taskAge: age)
         }
     }
 }

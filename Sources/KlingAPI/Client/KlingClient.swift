@@ -13,6 +13,7 @@ public final class KlingClient: Sendable {
     let logger: Logger
     /// Wakes waits early when a callback says a task changed (see `CallbackReceiver`).
     public let signals = TaskSignals()
+    let births = TaskBirths()
 
     public init(configuration: KlingConfiguration, httpClient: HTTPClient = KlingHTTP.shared,
                 logger: Logger = Logger(label: "klip.client")) {
@@ -75,12 +76,14 @@ public final class KlingClient: Sendable {
         try Preflight.check(request, facts: PreflightFacts(audio: audio, faces: known?.faces,
                                                             videoDurationMs: known?.videoDurationMs))
         let external = request.externalTaskID
-        return try await transport.call(.post, "videos/advanced-lip-sync", body: request,
-                                        retryable: external != nil, as: LipSyncTask.self) { error in
+        let task = try await transport.call(.post, "videos/advanced-lip-sync", body: request,
+                                            retryable: external != nil, as: LipSyncTask.self) { error in
             // The first attempt was created but its answer lost: find it instead of failing.
             guard let external, error.isDuplicateExternalID else { return nil }
             return try? await self.task(id: external)
         }
+        births.record(task.taskID)
+        return task
     }
 
     /// One query, no waiting. `id` is a task id (or an external task id).

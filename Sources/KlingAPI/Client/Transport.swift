@@ -70,7 +70,7 @@ struct Transport: Sendable {
             // hold one shared request value each, not a thousand encoded copies of its audio.
             (response, bytes) = try await limiter.run { [http, request] in
                 var request = request
-                if let body { request.body = .bytes(ByteBuffer(bytes: try Self.encode(body))) }
+                if let body { request.body = .bytes(try Self.encode(body)) }
                 let response = try await http.execute(request, timeout: timeout)
                 return (response, try await response.body.collect(upTo: Self.maxResponseBytes))
             }
@@ -102,8 +102,9 @@ struct Transport: Sendable {
         return payload
     }
 
-    static func encode(_ body: any Encodable & Sendable) throws -> Data {
-        do { return try JSONEncoder().encode(body) } catch {
+    static func encode(_ body: any Encodable & Sendable) throws(KlingError) -> ByteBuffer {
+        if let wire = body as? any WireJSONEncodable { return try wire.wireJSON() }
+        do { return ByteBuffer(bytes: try JSONEncoder().encode(body)) } catch {
             throw KlingError(kind: .validation, message: "cannot encode the request: \(error)")
         }
     }
