@@ -1,5 +1,5 @@
 import Foundation
-import KlingAPI
+@testable import KlingAPI
 import Testing
 
 actor StatusLog {
@@ -76,11 +76,14 @@ actor StatusLog {
         let c = client(for: server)
         let created = try await c.createLipSync(LipSyncRequest(sessionID: "s", faceChoose: [FaceChoose(
             faceID: "0", soundFile: "https://example.com/voice.mp3", soundStartTime: 0, soundEndTime: 3000, soundInsertTime: 0)]))
-        try await Task.sleep(for: .seconds(2))  // the task's age, not a synchronization
-        let task = try await c.wait(taskID: created.taskID, timeout: .milliseconds(1500), firstPoll: .seconds(2))
+        // Born two minutes ago, without sleeping: a first poll a minute out would come after
+        // the wait's 30 s timeout, so only the task's age can let this wait succeed, and no
+        // load makes one GET on loopback take 30 s.
+        c.births.record(created.taskID, at: .now - .seconds(120))
+        let task = try await c.wait(taskID: created.taskID, timeout: .seconds(30), firstPoll: .seconds(60))
         #expect(task.taskStatus == .succeed)
         #expect(await server.received.count == 2)
-        await #expect { try await c.wait(taskID: "not-created-here", timeout: .milliseconds(1500), firstPoll: .seconds(2)) } throws: {
+        await #expect { try await c.wait(taskID: "not-created-here", timeout: .seconds(1), firstPoll: .seconds(60)) } throws: {
             ($0 as? KlingError)?.kind == .timeout
         }
         #expect(await server.received.count == 2)
