@@ -1,4 +1,5 @@
 #include "CFaceLandmarks.h"
+#include "shape_fit.h"
 
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
@@ -7,11 +8,13 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <fstream>
+#include <memory>
 #include <vector>
 
 struct cfl_detector {
     dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
-    dlib::shape_predictor predictor;
+    std::unique_ptr<cfl::ShapeFit> predictor;  // dlib's model, evaluated ~2.8x faster (shape_fit.h)
     dlib::array2d<unsigned char> grey;  // reused between calls: no allocation per frame
 };
 
@@ -31,6 +34,11 @@ void shrink_to_grey(const uint8_t *pixels, int channels, int stride, int x0, int
         const uint8_t *p = pixels + (size_t)(y0 + y) * stride + (size_t)(x0 + x) * channels;
         return channels == 1 ? *p : luma(p);
     };
+    if (ow == w && oh == h && channels == 1) {
+        // Same size (the landmark fit's crop): rows as they are, not a one-pixel average each.
+        for (int y = 0; y < h; ++y) std::memcpy(&out[y][0], pixels + (size_t)(y0 + y) * stride + x0, w);
+        return;
+    }
     if (ow > w || oh > h) {
         for (int oy = 0; oy < oh; ++oy) {
             const double fy = std::max(0.0, (oy + 0.5) * h / oh - 0.5);
@@ -79,13 +87,11 @@ void set_error(char *error, size_t len, const char *message) {
 extern "C" cfl_detector *cfl_create(const char *model_path, char *error, size_t error_len) {
     if (!model_path) { set_error(error, error_len, "no model path"); return nullptr; }
     try {
+        std::ifstream in(model_path, std::ios::binary);
+        if (!in) throw dlib::serialization_error(std::string("Unable to open ") + model_path + " for reading.");
+        auto predictor = std::make_unique<cfl::ShapeFit>(in);
         auto *d = new cfl_detector();
-        try {
-            dlib::deserialize(model_path) >> d->predictor;
-        } catch (...) {
-            delete d;
-            throw;
-        }
+        d->predictor = std::move(predictor);
         return d;
     } catch (const std::exception &e) {
         set_error(error, error_len, e.what());
@@ -136,10 +142,12 @@ int detect(cfl_detector *d, const uint8_t *pixels, int channels, int width, int 
     }
 }
 
-int landmarks(cfl_detector *d, const uint8_t *pixels, int channels, int width, int height, int stride,
-              cfl_face box, cfl_point *out) {
-    if (!d || !pixels || !out || width <= 0 || height <= 0 || stride < width * channels || box.width <= 0 ||
-        box.height <= 0)
+// The fit of `box` by `predictor` (the detector's ShapeFit, or dlib's own for the reference)
+// on a grey crop of the box and a margin, converted into `grey`.
+template <typename Predictor>
+int fit_landmarks(const Predictor &predictor, dlib::array2d<unsigned char> &grey, const uint8_t *pixels, int channels,
+                  int width, int height, int stride, cfl_face box, cfl_point *out) {
+    if (!pixels || !out || width <= 0 || height <= 0 || stride < width * channels || box.width <= 0 || box.height <= 0)
         return -1;
     try {
         // Only a margin around the box is converted: the predictor looks inside the box.
@@ -147,9 +155,9 @@ int landmarks(cfl_detector *d, const uint8_t *pixels, int channels, int width, i
         const int x0 = std::max(0, box.x - mx), y0 = std::max(0, box.y - my);
         const int x1 = std::min(width, box.x + box.width + mx), y1 = std::min(height, box.y + box.height + my);
         if (x1 <= x0 || y1 <= y0) return -1;
-        shrink_to_grey(pixels, channels, stride, x0, y0, x1 - x0, y1 - y0, 1.0, d->grey);
+        shrink_to_grey(pixels, channels, stride, x0, y0, x1 - x0, y1 - y0, 1.0, grey);
         const dlib::rectangle rect(box.x - x0, box.y - y0, box.x - x0 + box.width - 1, box.y - y0 + box.height - 1);
-        const dlib::full_object_detection shape = d->predictor(d->grey, rect);
+        const dlib::full_object_detection shape = predictor(grey, rect);
         if (shape.num_parts() != CFL_LANDMARK_COUNT) return -1;
         for (unsigned i = 0; i < CFL_LANDMARK_COUNT; ++i) {
             out[i] = cfl_point{(float)(shape.part(i).x() + x0), (float)(shape.part(i).y() + y0)};
@@ -158,6 +166,12 @@ int landmarks(cfl_detector *d, const uint8_t *pixels, int channels, int width, i
     } catch (...) {
         return -1;
     }
+}
+
+int landmarks(cfl_detector *d, const uint8_t *pixels, int channels, int width, int height, int stride,
+              cfl_face box, cfl_point *out) {
+    if (!d) return -1;
+    return fit_landmarks(*d->predictor, d->grey, pixels, channels, width, height, stride, box, out);
 }
 
 }  // namespace
@@ -187,4 +201,21 @@ extern "C" int cfl_landmarks(cfl_detector *d, const uint8_t *rgb, int width, int
 extern "C" int cfl_landmarks_grey(cfl_detector *d, const uint8_t *grey, int width, int height, int stride,
                                   cfl_face box, cfl_point *out) {
     return landmarks(d, grey, 1, width, height, stride, box, out);
+}
+
+extern "C" int cfl_reference_landmarks_grey(const char *model_path, const uint8_t *grey, int width, int height, int stride,
+                                            const cfl_face *boxes, int count, cfl_point *out) {
+    if (!model_path || !boxes || !out || count < 0) return -1;
+    try {
+        dlib::shape_predictor predictor;
+        dlib::deserialize(model_path) >> predictor;
+        dlib::array2d<unsigned char> crop;
+        for (int b = 0; b < count; ++b) {
+            if (fit_landmarks(predictor, crop, grey, 1, width, height, stride, boxes[b], out + (size_t)b * CFL_LANDMARK_COUNT) != 0)
+                return -1;
+        }
+        return 0;
+    } catch (...) {
+        return -1;
+    }
 }

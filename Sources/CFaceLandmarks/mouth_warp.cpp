@@ -113,6 +113,9 @@ struct Source {
 
 inline uint8_t clamp8(double v) { return (uint8_t)std::min(255.0, std::max(0.0, std::lround(v) * 1.0)); }
 
+// clamp8 for a value already within 0...255 (a blend of pixels), without a libm call.
+inline uint8_t round8(double v) { return (uint8_t)std::min(255, (int)(v + 0.5)); }
+
 // y of a polyline (points in increasing x, roughly) at x; false outside its x range.
 bool polyline_y(const V2 *pts, int count, double x, double &y, double *slope = nullptr) {
     for (int i = 0; i + 1 < count; ++i) {
@@ -127,31 +130,64 @@ bool polyline_y(const V2 *pts, int count, double x, double &y, double *slope = n
     return false;
 }
 
+// The lower inner lip's y in each column of a plane (NAN where the lip does not reach):
+// the lower-lip layer writes only below it, and a column lookup per pixel would cost more
+// than the pixel.
+struct LipLine {
+    int x0 = 0;
+    std::vector<double> ys;
+    LipLine(const V2 *pts, int count, int first, int last) : x0(first) {
+        for (int x = first; x <= last; ++x) {
+            double y;
+            ys.push_back(polyline_y(pts, count, x, y) ? y : NAN);
+        }
+    }
+    // False where the lip does not reach column x (NAN compares false).
+    bool below(int x, int y) const { return x >= x0 && x - x0 < (int)ys.size() && y > ys[x - x0]; }
+};
+
+// A pixel belongs to a triangle when its three barycentric weights are all at least this:
+// a hair of overlap on shared edges, so no seam.
+constexpr double kInside = -1e-6;
+
+// Narrows [lo, hi] to where the weight a*x + b (one row's) is inside.
+inline void clip_span(double a, double b, double &lo, double &hi) {
+    if (a > 1e-12) lo = std::max(lo, (kInside - b) / a);
+    else if (a < -1e-12) hi = std::min(hi, (kInside - b) / a);
+    else if (b < kInside) hi = lo - 1;
+}
+
 // Draws the destination triangle `d` of one affine piece, sampling `src` through the
-// matching source triangle `s`. `only_below` (if set) limits writes to pixels below that
-// polyline: the lower-lip layer.
-void raster_triangle(const Plane &plane, const Source &src, const V2 d[3], const V2 s[3], const V2 *only_below,
-                     int below_count) {
-    const double minx = std::min({d[0].x, d[1].x, d[2].x}), maxx = std::max({d[0].x, d[1].x, d[2].x});
+// matching source triangle `s`. `lip` (if set) limits writes to pixels below that line: the
+// lower-lip layer. The weights and the source position are affine in x and y, so each row
+// is one span computed up front, not a bounding box tested pixel by pixel.
+void raster_triangle(const Plane &plane, const Source &src, const V2 d[3], const V2 s[3], const LipLine *lip) {
     const double miny = std::min({d[0].y, d[1].y, d[2].y}), maxy = std::max({d[0].y, d[1].y, d[2].y});
-    const int x0 = std::max(0, (int)std::floor(minx)), x1 = std::min(plane.width - 1, (int)std::ceil(maxx));
+    const double minx = std::min({d[0].x, d[1].x, d[2].x}), maxx = std::max({d[0].x, d[1].x, d[2].x});
     const int y0 = std::max(0, (int)std::floor(miny)), y1 = std::min(plane.height - 1, (int)std::ceil(maxy));
+    const int xa = std::max(0, (int)std::floor(minx)), xb = std::min(plane.width - 1, (int)std::ceil(maxx));
     const double den = (d[1].y - d[2].y) * (d[0].x - d[2].x) + (d[2].x - d[1].x) * (d[0].y - d[2].y);
     if (std::fabs(den) < 1e-9) return;
-    const double eps = -1e-6;
+    // w0 = a0 x + b0 y + c0, w1 likewise, w2 = 1 - w0 - w1.
+    const double a0 = (d[1].y - d[2].y) / den, b0 = (d[2].x - d[1].x) / den, c0 = -(a0 * d[2].x + b0 * d[2].y);
+    const double a1 = (d[2].y - d[0].y) / den, b1 = (d[0].x - d[2].x) / den, c1 = -(a1 * d[2].x + b1 * d[2].y);
+    // The source position, affine too.
+    const double ux = (s[0].x - s[2].x) * a0 + (s[1].x - s[2].x) * a1, vx = (s[0].x - s[2].x) * b0 + (s[1].x - s[2].x) * b1;
+    const double tx = (s[0].x - s[2].x) * c0 + (s[1].x - s[2].x) * c1 + s[2].x;
+    const double uy = (s[0].y - s[2].y) * a0 + (s[1].y - s[2].y) * a1, vy = (s[0].y - s[2].y) * b0 + (s[1].y - s[2].y) * b1;
+    const double ty = (s[0].y - s[2].y) * c0 + (s[1].y - s[2].y) * c1 + s[2].y;
     for (int y = y0; y <= y1; ++y) {
-        for (int x = x0; x <= x1; ++x) {
-            const double w0 = ((d[1].y - d[2].y) * (x - d[2].x) + (d[2].x - d[1].x) * (y - d[2].y)) / den;
-            const double w1 = ((d[2].y - d[0].y) * (x - d[2].x) + (d[0].x - d[2].x) * (y - d[2].y)) / den;
-            const double w2 = 1 - w0 - w1;
-            if (w0 < eps || w1 < eps || w2 < eps) continue;
-            if (only_below) {
-                double ly;
-                if (!polyline_y(only_below, below_count, x, ly) || y <= ly) continue;
-            }
-            const double sx = s[0].x * w0 + s[1].x * w1 + s[2].x * w2;
-            const double sy = s[0].y * w0 + s[1].y * w1 + s[2].y * w2;
-            plane.data[(size_t)y * plane.stride + x] = clamp8(src.bilinear(sx, sy));
+        const double r0 = b0 * y + c0, r1 = b1 * y + c1;
+        double lo = xa, hi = xb;
+        clip_span(a0, r0, lo, hi);
+        clip_span(a1, r1, lo, hi);
+        clip_span(-a0 - a1, 1 - r0 - r1, lo, hi);
+        if (hi < lo) continue;
+        uint8_t *row = plane.data + (size_t)y * plane.stride;
+        const double sxRow = vx * y + tx, syRow = vy * y + ty;
+        for (int x = (int)std::ceil(lo), last = (int)std::floor(hi); x <= last; ++x) {
+            if (lip && !lip->below(x, y)) continue;
+            row[x] = round8(src.bilinear(sxRow + ux * x, syRow + uy * x));
         }
     }
 }
@@ -344,17 +380,20 @@ void warp_plane(const Plane &plane, const Mesh &mesh0, double scale, Shade shade
         if (!mv) continue;
         const V2 d[3] = {m.dstUpper[t[0]], m.dstUpper[t[1]], m.dstUpper[t[2]]};
         const V2 s[3] = {m.src[t[0]], m.src[t[1]], m.src[t[2]]};
-        raster_triangle(plane, src, d, s, nullptr, 0);
+        raster_triangle(plane, src, d, s, nullptr);
     }
     // Lower layer: the triangles on the lip line, where the lower lip follows the jaw,
     // drawn only below the lower inner lip.
+    double lipMin = 1e30, lipMax = -1e30;
+    for (const V2 &q : m.lowerInner) { lipMin = std::min(lipMin, q.x); lipMax = std::max(lipMax, q.x); }
+    const LipLine lip(m.lowerInner, 5, std::max(0, (int)std::floor(lipMin)), std::min(plane.width - 1, (int)std::ceil(lipMax)));
     for (const auto &t : m.tris) {
         bool onLine = false;
         for (int v : t) onLine = onLine || (v >= kLipLine && v < kAnchors);
         if (!onLine) continue;
         const V2 d[3] = {m.dstLower[t[0]], m.dstLower[t[1]], m.dstLower[t[2]]};
         const V2 s[3] = {m.src[t[0]], m.src[t[1]], m.src[t[2]]};
-        raster_triangle(plane, src, d, s, m.lowerInner, 5);
+        raster_triangle(plane, src, d, s, &lip);
     }
 
     fill_interior(plane, m, scale, shade, src, drawn);

@@ -54,14 +54,18 @@ static int check_cpu(klip_state *S) {
     return atomic_load(&S->kill);
 }
 
-const char *glue_kill_text(klip_state *S, char *buf, size_t size) {
-    switch (atomic_load(&S->kill)) {
+const char *klip_kill_text(klip_state *S, klip_kill kill, char *buf, size_t size) {
+    switch (kill) {
     case KLIP_KILL_INTERRUPT: return "interrupted";
     case KLIP_KILL_EXIT: return "exit";
     default:
         snprintf(buf, size, "CPU limit exceeded (%.3g s of Lua execution)", S->cpu_limit_asked);
         return buf;
     }
+}
+
+const char *glue_kill_text(klip_state *S, char *buf, size_t size) {
+    return klip_kill_text(S, (klip_kill)atomic_load(&S->kill), buf, size);
 }
 
 // Re-arms the hook on every instruction of L (so pcall cannot swallow the kill) and raises.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// What ffprobe says about a media file: the facts validation and alignment need.
@@ -47,6 +48,12 @@ public enum MediaProbe {
         }
         if isURL { return try await probeUncached(pathOrURL) }
         return try await ProbeCache.shared.info(for: pathOrURL) { try await probeUncached(pathOrURL) }
+    }
+
+    /// The same for a local file whose content's SHA-256 the caller already has (it wrote
+    /// those bytes itself): the cache is asked without reading the file again.
+    public static func probe(_ path: String, contentDigest: SHA256Digest) async throws -> MediaInfo {
+        try await ProbeCache.shared.info(forContent: contentDigest) { try await probeUncached(path) }
     }
 
     static func probeUncached(_ pathOrURL: String) async throws -> MediaInfo {

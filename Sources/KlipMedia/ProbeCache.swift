@@ -16,9 +16,14 @@ actor ProbeCache {
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
-    /// Probes `path` unless its content was probed before.
-    func info(for path: String, probe: @escaping @Sendable () async throws -> MediaInfo) async throws -> MediaInfo {
-        let key = try ContentDigest.of(path)
+    /// Probes `path` unless its content was probed before. The file is read and hashed
+    /// before entering the actor, so concurrent probes do not queue behind each other's reads.
+    nonisolated func info(for path: String, probe: @escaping @Sendable () async throws -> MediaInfo) async throws -> MediaInfo {
+        try await info(forContent: ContentDigest.of(path), probe: probe)
+    }
+
+    /// Probes unless content with this SHA-256 was probed before.
+    func info(forContent key: SHA256Digest, probe: @escaping @Sendable () async throws -> MediaInfo) async throws -> MediaInfo {
         if let known = results[key] { return known }
         if let running = inFlight[key] { return try await running.value }
         let task = Task { try await probe() }

@@ -128,6 +128,14 @@ final class LuaRuntime {
         return kill
     }
 
+    /// A kill as Lua's error text spells it (`klip_kill_text`), so the host's messages never
+    /// drift from the script's. Valid after close: the kill switch outlives the state.
+    func text(of kill: KillReason) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 96) { buf in
+            String(cString: klip_kill_text(killSwitch, kill.raw, buf.baseAddress, buf.count))
+        }
+    }
+
     // MARK: set-up
 
     func register(_ name: String, waits: Bool = false, _ body: @escaping (LuaRuntime, [LuaValue]) -> BindingResult) {
@@ -479,6 +487,14 @@ enum KillReason {
         case KLIP_KILL_CPU_LIMIT: self = .cpuLimit
         case KLIP_KILL_EXIT: self = .exit
         default: return nil
+        }
+    }
+
+    var raw: klip_kill {
+        switch self {
+        case .interrupted: KLIP_KILL_INTERRUPT
+        case .cpuLimit: KLIP_KILL_CPU_LIMIT
+        case .exit: KLIP_KILL_EXIT
         }
     }
 }

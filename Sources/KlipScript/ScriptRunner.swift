@@ -44,7 +44,7 @@ public actor ScriptRunner {
             switch kill {
             case .cpuLimit:
                 result.exitStatus = 1
-                result.errorMessage = "klip: CPU limit exceeded (\(options.effectiveCPULimit ?? 0) s of Lua execution) in a __gc finalizer at exit"
+                result.errorMessage = "klip: \(rt.text(of: kill)) in a __gc finalizer at exit"
             case .interrupted: (result.exitStatus, result.errorMessage) = (130, "klip: interrupted")
             case .exit: result.exitStatus = rt.exitStatus
             }

@@ -37,6 +37,28 @@ import Testing
         #expect(info.durationMs == 3000)
     }
 
+    /// A caller holding the bytes gives their SHA-256 (the emulator, for a decoded Base64
+    /// sound): the entry the file's content found answers it without a probe.
+    @Test func aGivenDigestFindsWhatTheFilesContentFound() async throws {
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("a.wav").path
+        try await makeTone(at: path)
+        let cache = ProbeCache(capacity: 4)
+        let runs = PeakCounter()
+        let probed = try await cache.info(for: path) {
+            await runs.enter(); await runs.leave()
+            return try await MediaProbe.probeUncached(path)
+        }
+        let digest = try ContentDigest.of(path)
+        let known = try await cache.info(forContent: digest) {
+            await runs.enter(); await runs.leave()
+            return try await MediaProbe.probeUncached(path)
+        }
+        #expect(known == probed)
+        #expect(await runs.total == 1)
+    }
+
     @Test func aFailureIsNotRemembered() async throws {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -58,6 +58,13 @@ int cfl_landmarks(cfl_detector *detector, const uint8_t *rgb, int width, int hei
 int cfl_landmarks_grey(cfl_detector *detector, const uint8_t *grey, int width, int height, int stride,
                        cfl_face box, cfl_point *out);
 
+/// dlib's own shape_predictor over the model at `model_path`, for the tests that hold the
+/// detector's faster evaluation of the same model (shape_fit.h) to it: the landmarks of each
+/// of `count` boxes on a grey image, CFL_LANDMARK_COUNT points per box into `out`. Loads the
+/// model on every call (seconds). Returns 0, or -1 on bad arguments or an unreadable model.
+int cfl_reference_landmarks_grey(const char *model_path, const uint8_t *grey, int width, int height, int stride,
+                                 const cfl_face *boxes, int count, cfl_point *out);
+
 /// The mouth animation of one yuv420p frame (planes packed, no padding): opens the jaw and
 /// lower lip of the face with these 68 landmarks by `opening` pixels along the
 /// nose-to-chin axis (triangle-mesh warp with fixed anchors around the face) and fills the

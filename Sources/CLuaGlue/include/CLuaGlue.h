@@ -54,8 +54,8 @@ typedef struct klip_callbacks {
 /// state (klip_close) until klip_free_kill_switch, so a late Ctrl-C never touches freed memory.
 typedef struct klip_state klip_state;
 /// Why the Lua code is being stopped. The first kill is kept as the reason; the hook then
-/// raises at every instruction (so `pcall` cannot swallow it) until the host disarms it to
-/// let `<close>` handlers run. A later kill (a second Ctrl-C, the cleanup's CPU budget)
+/// stops the code at every instruction (it yields a killed coroutine, raises where Lua cannot
+/// yield, so `pcall` cannot swallow it) until the host disarms it to let `<close>` handlers run. A later kill (a second Ctrl-C, the cleanup's CPU budget)
 /// lands on a disarmed state too.
 typedef enum klip_kill {
     KLIP_KILL_NONE = 0,
@@ -76,6 +76,10 @@ lua_State *klip_newstate(size_t memory_limit);
 klip_kill klip_close(lua_State *L);
 klip_state *klip_kill_switch(lua_State *L);
 void klip_free_kill_switch(klip_state *S);
+/// What `kill` reads as in messages ("interrupted", "CPU limit exceeded (5 s of Lua
+/// execution)"): the one spelling, for Lua's error text and the host's alike. The CPU text is
+/// formatted into buf; the others are static. Valid until klip_free_kill_switch.
+const char *klip_kill_text(klip_state *S, klip_kill kill, char *buf, size_t size);
 void klip_set_callbacks(lua_State *L, klip_callbacks callbacks);
 void klip_set_cpu_limit(lua_State *L, double seconds);
 /// Thread-safe and async-signal-safe: makes the running Lua code raise at its next hook,

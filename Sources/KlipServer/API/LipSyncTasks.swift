@@ -10,13 +10,9 @@ extension Service {
         let data = try await RequestDecoding.body(request, limit: config.maxBodyBytes)
         let body = try RequestDecoding.decode(LipSyncRequest.self, from: data)
 
-        // Preflight leaves file:// references to us; an absolute path is the same reference.
+        let sound = SoundField(body.faceChoose.first?.soundFile)
         var preflightBody = body
-        if body.faceChoose.count == 1, let sound = body.faceChoose[0].soundFile, Self.isFileReference(sound) {
-            let text = sound.trimmingCharacters(in: .whitespacesAndNewlines)
-            preflightBody.faceChoose[0].soundFile = text.lowercased().hasPrefix("file://")
-                ? text : URL(fileURLWithPath: text).absoluteString
-        }
+        if body.faceChoose.count == 1 { preflightBody.faceChoose[0].soundFile = sound.preflightText }
         do { try Preflight.check(preflightBody) } catch { throw APIFailure.invalidParameter(error) }
 
         if config.outboundLoopbackOnly, let callback = body.callbackURL,
@@ -49,16 +45,16 @@ extension Service {
         defer { if !keep { try? FileManager.default.removeItem(at: taskDir) } }
         try FileManager.default.createDirectory(at: taskDir, withIntermediateDirectories: true)
 
-        let sound = try await fetchSound(choice.soundFile ?? "", into: taskDir)
+        let fetched = try await fetchSound(sound.content, into: taskDir)
         let base = base(for: request)
-        let facts = PreflightFacts(audio: sound.facts, faces: WireMapping.faces(session, base: base),
+        let facts = PreflightFacts(audio: fetched.facts, faces: WireMapping.faces(session, base: base),
                                    videoDurationMs: session.durationMs)
         do { try Preflight.check(preflightBody, facts: facts) } catch { throw APIFailure.invalidParameter(error) }
 
         let now = IDs.nowMs()
         let record = TaskRecord(
             id: taskID, externalTaskID: body.externalTaskID, sessionID: session.id, status: .submitted, statusMsg: "",
-            createdAt: now, updatedAt: now, faceID: choice.faceID, audioPath: sound.path,
+            createdAt: now, updatedAt: now, faceID: choice.faceID, audioPath: fetched.path,
             soundStartMs: choice.soundStartTime, soundEndMs: choice.soundEndTime, insertMs: choice.soundInsertTime,
             soundVolume: choice.soundVolume ?? 1, originalVolume: choice.originalAudioVolume ?? 1,
             callbackURL: body.callbackURL, baseURL: base, resultDurationMs: nil)

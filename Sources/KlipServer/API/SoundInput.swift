@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KlingAPI
 import KlipMedia
@@ -5,73 +6,87 @@ import KlipMedia
 /// `sound_file`: Base64, an http(s) URL, or a file inside a media root, turned into a file the
 /// task keeps, with the facts Preflight checks.
 extension Service {
-    /// `file://...`, or an absolute path that is not Base64 (Base64 may itself start with "/").
-    static func isFileReference(_ sound: String) -> Bool {
-        let text = sound.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.lowercased().hasPrefix("file://") { return true }
-        return text.hasPrefix("/") && Data(base64Encoded: text) == nil
-    }
-
     struct FetchedSound: Sendable {
         var path: String
         var facts: AudioFacts
     }
 
     /// The sound as a file in `dir`, with the facts Preflight checks (format, size, duration).
-    func fetchSound(_ sound: String, into dir: URL) async throws(APIFailure) -> FetchedSound {
+    func fetchSound(_ sound: SoundField.Content, into dir: URL) async throws(APIFailure) -> FetchedSound {
         let field = "face_choose[0].sound_file"
-        let text = sound.trimmingCharacters(in: .whitespacesAndNewlines)
-        let lower = text.lowercased()
-        let source: String
-        let name: String
-        var format: String?
-        var isLocal = false
-        if lower.hasPrefix("http://") || lower.hasPrefix("https://") || Self.isFileReference(text) {
-            let reference = try media.reference(text, field: field)
-            // One byte over Kling's limit is enough to say it is too large.
-            source = try await media.fetch(reference, field: field, limit: Int64(KlingLimits.audioMaxBytes) + 1,
-                                           limitText: "5 MB (Kling's audio limit)", into: dir, baseName: "download")
-            if case .local = reference { isLocal = true }
-            let urlPath: String
-            switch reference {
-            case let .remote(url): urlPath = url.path
-            case let .local(path): urlPath = path
-            }
-            name = (urlPath as NSString).lastPathComponent.isEmpty ? "sound_file" : (urlPath as NSString).lastPathComponent
-            let ext = MediaInput.fileExtension(urlPath)
-            if ext != "bin" { format = ext }
-        } else {
-            guard let bytes = Data(base64Encoded: text) else {
-                throw .invalidParameter(field, "is neither an http(s) URL nor valid Base64")
-            }
-            source = dir.appendingPathComponent("download.bin").path
-            do { try bytes.write(to: URL(fileURLWithPath: source)) } catch { throw .internalError("cannot store the sound") }
-            name = "the Base64 sound_file"
-        }
-
+        let staged = try await stage(sound, into: dir, field: field)
+        let name = staged.name
         // Size first: an oversized file is refused for its size, whatever it contains.
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)?.intValue ?? 0
-        if bytes > KlingLimits.audioMaxBytes {
-            throw .invalidParameter(field, "\(name) is \(bytes) bytes; the limit is 5 MB")
+        if staged.bytes > KlingLimits.audioMaxBytes {
+            throw .invalidParameter(field, "\(name) is \(staged.bytes) bytes; the limit is 5 MB")
         }
         let info: MediaInfo
-        do { info = try await MediaProbe.probe(source) } catch {
+        do {
+            if let digest = staged.digest { info = try await MediaProbe.probe(staged.path, contentDigest: digest) }
+            else { info = try await MediaProbe.probe(staged.path) }
+        } catch {
             throw .invalidParameter(field, "\(name) is not readable as audio")
         }
         guard info.audio != nil, let duration = info.audioDurationMs else {
             throw .invalidParameter(field, "\(name) has no audio stream")
         }
-        let resolvedFormat = format ?? Self.audioFormat(info)
-        let facts = AudioFacts(durationMs: duration, bytes: bytes, format: resolvedFormat, name: name)
+        let resolvedFormat = staged.format ?? Self.audioFormat(info)
+        let facts = AudioFacts(durationMs: duration, bytes: staged.bytes, format: resolvedFormat, name: name)
         do { try Preflight.check(facts, at: field) } catch { throw APIFailure.invalidParameter(error) }
 
         // Keep the task's own copy: it must survive a restart and the source changing.
         let kept = dir.appendingPathComponent("sound.\(resolvedFormat)").path
         do {
-            if isLocal { try FileManager.default.copyItem(atPath: source, toPath: kept) }
-            else { try FileManager.default.moveItem(atPath: source, toPath: kept) }
+            if staged.isLocal { try FileManager.default.copyItem(atPath: staged.path, toPath: kept) }
+            else { try FileManager.default.moveItem(atPath: staged.path, toPath: kept) }
         } catch { throw .internalError("cannot store the sound") }
         return FetchedSound(path: kept, facts: facts)
+    }
+
+    /// The sound as a local file before it is checked: a media root's own file, a download
+    /// or the decoded Base64 in `dir`.
+    private struct StagedSound {
+        var path: String
+        /// How errors name it: the file name, or "the Base64 sound_file".
+        var name: String
+        var bytes: Int
+        /// From the name's extension, when it has one.
+        var format: String?
+        /// A media root's file, to be copied rather than moved.
+        var isLocal = false
+        /// SHA-256 of the content when the bytes were in hand.
+        var digest: SHA256Digest?
+    }
+
+    private func stage(_ sound: SoundField.Content, into dir: URL, field: String) async throws(APIFailure) -> StagedSound {
+        switch sound {
+        case let .reference(text):
+            let reference = try media.reference(text, field: field)
+            // One byte over Kling's limit is enough to say it is too large.
+            let source = try await media.fetch(reference, field: field, limit: Int64(KlingLimits.audioMaxBytes) + 1,
+                                               limitText: "5 MB (Kling's audio limit)", into: dir, baseName: "download")
+            let urlPath: String, isLocal: Bool
+            switch reference {
+            case let .remote(url): (urlPath, isLocal) = (url.path, false)
+            case let .local(path): (urlPath, isLocal) = (path, true)
+            }
+            let fileName = (urlPath as NSString).lastPathComponent
+            let ext = MediaInput.fileExtension(urlPath)
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)?.intValue ?? 0
+            return StagedSound(path: source, name: fileName.isEmpty ? "sound_file" : fileName, bytes: bytes,
+                               format: ext == "bin" ? nil : ext, isLocal: isLocal)
+        case let .base64(data):
+            var staged = StagedSound(path: dir.appendingPathComponent("download.bin").path,
+                                     name: "the Base64 sound_file", bytes: data.count)
+            // An oversized sound is refused for its size alone: nothing to write.
+            guard data.count <= KlingLimits.audioMaxBytes else { return staged }
+            do { try data.write(to: URL(fileURLWithPath: staged.path)) } catch { throw .internalError("cannot store the sound") }
+            // The bytes are in hand: the probe cache needs no second read of the file.
+            staged.digest = SHA256.hash(data: data)
+            return staged
+        case .invalid:
+            throw .invalidParameter(field, "is neither an http(s) URL nor valid Base64")
+        }
     }
 
     /// The format Kling would see for bytes without a file name. Audio in an mp4 with video
