@@ -65,7 +65,9 @@ typedef enum klip_kill {
     KLIP_KILL_EXIT = 4,       // os.exit (klip_request_exit)
 } klip_kill;
 
-/// A state with a capped allocator (limit 0 = none) and the interrupt/CPU count hook.
+/// A state with a capped allocator (limit 0 = none) and the interrupt/CPU count hook. The
+/// glue keeps its own state in the Lua state's extra space (lua_getextraspace, copied into
+/// every coroutine): the host must not write it.
 lua_State *klip_newstate(size_t memory_limit);
 /// Closes the state. Its `__gc` finalizers run under the memory limit and what is left of
 /// the CPU limit, and klip_interrupt still stops them. Returns the kill that landed while
