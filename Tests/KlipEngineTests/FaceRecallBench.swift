@@ -10,10 +10,7 @@ import Testing
 struct FaceRecallBench {
     @Test func recallTable() async throws {
         let env = ProcessInfo.processInfo.environment
-        let directory = URL(fileURLWithPath: env["KLIP_FACES_DIR"]
-            ?? Media.directory.deletingLastPathComponent().appendingPathComponent("faces").path)
-        let only = (env["KLIP_FACES_ONLY"] ?? "").split(separator: ",").map(String.init)
-        let names = try await FaceCorpus.make(only, into: directory)
+        let (directory, names) = try await FaceCorpus.fromEnvironment()
         var options = FaceTrackingOptions.default
         if env["KLIP_COARSE_SEARCH"] == "1" { options.coarseSearch = true }
         if let seconds = env["KLIP_FINE_SECONDS"].flatMap(Double.init) { options.fineSearchSeconds = seconds }

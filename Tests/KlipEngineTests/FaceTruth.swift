@@ -105,6 +105,16 @@ enum FaceCorpus {
         return String(decoding: list.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
+    /// The corpus the bench tables read: in KLIP_FACES_DIR (default `faces/` beside `media/`),
+    /// the clips KLIP_FACES_ONLY names (all when unset), made there if missing.
+    static func fromEnvironment() async throws -> (directory: URL, names: [String]) {
+        let env = ProcessInfo.processInfo.environment
+        let directory = URL(fileURLWithPath: env["KLIP_FACES_DIR"]
+            ?? Media.directory.deletingLastPathComponent().appendingPathComponent("faces").path)
+        let only = (env["KLIP_FACES_ONLY"] ?? "").split(separator: ",").map(String.init)
+        return (directory, try await make(only, into: directory))
+    }
+
     /// identify's tracks for a clip; none when it finds no face.
     static func identify(_ path: String, with identifier: FaceIdentifier) async throws -> [FaceTrack] {
         let crops = try makeTempDirectory()

@@ -12,11 +12,7 @@ import Testing
 @Suite("Sync benchmark", .enabled(if: ProcessInfo.processInfo.environment["KLIP_BENCH"] == "1"), .serialized)
 struct SyncBench {
     @Test func syncTable() async throws {
-        let env = ProcessInfo.processInfo.environment
-        let directory = URL(fileURLWithPath: env["KLIP_FACES_DIR"]
-            ?? Media.directory.deletingLastPathComponent().appendingPathComponent("faces").path)
-        let only = (env["KLIP_FACES_ONLY"] ?? "").split(separator: ",").map(String.init)
-        let names = try await FaceCorpus.make(only, into: directory)
+        let (directory, names) = try await FaceCorpus.fromEnvironment()
         let identifier = FaceIdentifier()
         try await identifier.warmUp()
         print("bench: clip                 face            r      others|r|  drawn-r  mouth-inside (outside%)  others-untouched (px)")
