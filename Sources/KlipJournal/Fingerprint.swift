@@ -5,7 +5,7 @@ import KlingAPI
 /// Hashes that name inputs by content, so a rerun recognises the same work.
 public enum Fingerprint {
     public static func hex(_ data: some DataProtocol) -> String {
-        SoundFileMemo.hex(SHA256.hash(data: data))
+        Hex.lowercase(SHA256.hash(data: data))
     }
 
     /// A local file by its content (streamed, never held whole), a URL or id by its text.
@@ -28,7 +28,7 @@ public enum Fingerprint {
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return SoundFileMemo.hex(hasher.finalize())
+        return Hex.lowercase(hasher.finalize())
     }
 
     /// What determines a lip-sync's output: the video, the face, the audio's content, the

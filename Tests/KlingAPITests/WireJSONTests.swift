@@ -56,7 +56,7 @@ import Testing
     @Test func soundFactsAreTheFactsWhateverTheStorage() {
         let sound = Self.sound
         let copy = String(decoding: Array(sound.utf8), as: UTF8.self)
-        let expected = SoundFileMemo.hex(SHA256.hash(data: Data(sound.utf8)))
+        let expected = Hex.lowercase(SHA256.hash(data: Data(sound.utf8)))
         for _ in 0..<2 {
             #expect(SoundFileMemo.isBase64(sound))
             #expect(SoundFileMemo.sha256Hex(sound) == expected)
@@ -67,12 +67,12 @@ import Testing
         var changed = sound
         changed.append("*")
         #expect(!SoundFileMemo.isBase64(changed))
-        #expect(SoundFileMemo.sha256Hex(changed) == SoundFileMemo.hex(SHA256.hash(data: Data(changed.utf8))))
+        #expect(SoundFileMemo.sha256Hex(changed) == Hex.lowercase(SHA256.hash(data: Data(changed.utf8))))
         // More strings than the memo holds: each still answers for itself.
         let many = (0..<(SoundFileMemo.capacity * 2)).map { String(repeating: "A", count: 4096 + 4 * $0) + "*" }
         for text in many + many {
             #expect(!SoundFileMemo.isBase64(text))
-            #expect(SoundFileMemo.sha256Hex(text) == SoundFileMemo.hex(SHA256.hash(data: Data(text.utf8))))
+            #expect(SoundFileMemo.sha256Hex(text) == Hex.lowercase(SHA256.hash(data: Data(text.utf8))))
         }
         #expect(SoundFileMemo.isBase64(sound))
     }

@@ -30,17 +30,7 @@ public enum SoundFileMemo {
 
     /// SHA-256 of `text`'s UTF-8, as lower-case hex.
     public static func sha256Hex(_ text: String) -> String {
-        memo(text, \.sha256) { hex(SHA256.hash(data: Data($0.utf8))) }
-    }
-
-    public static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        memo(text, \.sha256) { Hex.lowercase(SHA256.hash(data: Data($0.utf8))) }
     }
 
     private static func memo<T: Sendable>(_ text: String, _ field: WritableKeyPath<Entry, T?>,

@@ -95,10 +95,8 @@ public struct WireJSON {
         case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
         case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
         case 0..<0x20:
-            let digits = Array("0123456789abcdef".utf8)
             buffer.writeStaticString("\\u00")
-            buffer.writeInteger(digits[Int(byte >> 4)])
-            buffer.writeInteger(digits[Int(byte & 0x0F)])
+            buffer.writeString(Hex.lowercase(CollectionOfOne(byte)))
         default: buffer.writeInteger(byte)
         }
     }
