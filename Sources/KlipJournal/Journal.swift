@@ -101,10 +101,12 @@ public final class Journal: Sendable {
     /// Videos identified through the journal, for fingerprints: session id → video key.
     public func videoKey(sessionID: String) async throws -> String? {
         let backend = self.backend
-        return try await db.read { db in
-            try String.fetchOne(db, sql: "SELECT videoKey FROM session WHERE backend = ? AND sessionID = ?",
-                                arguments: [backend, sessionID])
-        }
+        return try await db.read { db in try Self.videoKey(db, backend, sessionID) }
+    }
+
+    private static func videoKey(_ db: Database, _ backend: String, _ sessionID: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT videoKey FROM session WHERE backend = ? AND sessionID = ?",
+                            arguments: [backend, sessionID])
     }
 
     public func record(session result: IdentifyFaceResult, videoKey: String, validFor: Duration) async throws {
@@ -122,20 +124,19 @@ public final class Journal: Sendable {
     public func lookUp(_ request: LipSyncRequest) async throws -> (videoKey: String, fingerprint: String, entry: JournalEntry?) {
         let backend = self.backend
         return try await db.read { db in
-            let known = try String.fetchOne(db, sql: "SELECT videoKey FROM session WHERE backend = ? AND sessionID = ?",
-                                            arguments: [backend, request.sessionID])
-            let videoKey = known ?? "session:" + request.sessionID
+            let videoKey = try Self.videoKey(db, backend, request.sessionID) ?? "session:" + request.sessionID
             let fingerprint = Fingerprint.lipSync(request, videoKey: videoKey)
-            let entry = try JournalEntry.fetchOne(db, key: ["backend": backend, "fingerprint": fingerprint])
-            return (videoKey, fingerprint, entry)
+            return (videoKey, fingerprint, try Self.entry(db, backend, fingerprint))
         }
     }
 
     public func entry(fingerprint: String) async throws -> JournalEntry? {
         let backend = self.backend
-        return try await db.read { db in
-            try JournalEntry.fetchOne(db, key: ["backend": backend, "fingerprint": fingerprint])
-        }
+        return try await db.read { db in try Self.entry(db, backend, fingerprint) }
+    }
+
+    private static func entry(_ db: Database, _ backend: String, _ fingerprint: String) throws -> JournalEntry? {
+        try JournalEntry.fetchOne(db, key: ["backend": backend, "fingerprint": fingerprint])
     }
 
     public func entry(taskID: String) async throws -> JournalEntry? {
