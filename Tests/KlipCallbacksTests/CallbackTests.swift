@@ -72,7 +72,7 @@ func quietLogger() -> Logger {
 
     @Test func signalsWakeOnlyTheirTaskAndHonourCancellation() async throws {
         let signals = TaskSignals()
-        let woken = Task { try await signals.sleep(taskID: "a", for: .seconds(3600)); return "a" }
+        let woken = Task { try await signals.sleep(taskID: "a", for: .seconds(3600)) ? "a" : "slept" }
         let other = Task { try await signals.sleep(taskID: "b", for: .seconds(3600)); return "b" }
         // Notify until the sleeper has parked (a loaded machine may take a while to start it).
         let notifier = Task {
@@ -88,6 +88,8 @@ func quietLogger() -> Logger {
         #expect(ContinuousClock.now - started < .seconds(600), "woken by the signal, not by its hour-long sleep")
         other.cancel()
         await #expect(throws: CancellationError.self) { try await other.value }
+        // Not signalled: the sleep says so (a wait then may use a shared task list).
+        #expect(try await signals.sleep(taskID: "c", for: .milliseconds(10)) == false)
     }
 }
 

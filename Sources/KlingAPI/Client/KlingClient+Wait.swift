@@ -61,8 +61,9 @@ extension KlingClient {
             if remaining <= .zero {
                 throw KlingError(kind: .timeout, message: "task \(taskID) still \(lastStatus?.rawValue ?? "unknown") after \(Int(timeout.seconds)) s", taskID: taskID)
             }
+            var signalled = false
             do {
-                if pause > .zero { try await signals.sleep(taskID: taskID, for: min(pause, remaining)) }
+                if pause > .zero { signalled = try await signals.sleep(taskID: taskID, for: min(pause, remaining)) }
                 try Task.checkCancellation()
             } catch {
                 throw KlingError(kind: .cancelled, message: "wait for task \(taskID) cancelled", taskID: taskID)
@@ -72,7 +73,8 @@ extension KlingClient {
             do {
                 // A list asked at most half an interval ago (or 0.2 s, for a task polled at
                 // once) will do: a later poll still sees a newer state than the one before.
-                let listed = await board.task(taskID, notBefore: clock.now - max(pause / 2, .milliseconds(200)))
+                // A callback's signal says the task changed just now: only its own query will do.
+                let listed = signalled ? nil : await board.task(taskID, notBefore: clock.now - max(pause / 2, .milliseconds(200)))
                 if let listed { task = listed } else { task = try await self.task(id: taskID) }
             } catch where error.kind == .cancelled {
                 throw KlingError(kind: .cancelled, message: "wait for task \(taskID) cancelled", taskID: taskID)

@@ -12,18 +12,21 @@ public actor TaskSignals {
         for continuation in waiting.values { continuation.resume() }
     }
 
-    /// Sleeps for `duration`, or less if `taskID` is signalled. Throws on cancellation.
-    public func sleep(taskID: String, for duration: Duration) async throws {
+    /// Sleeps for `duration`, or less if `taskID` is signalled; true when it was. Throws on
+    /// cancellation.
+    @discardableResult
+    public func sleep(taskID: String, for duration: Duration) async throws -> Bool {
         let id = next
         next += 1
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await Task.sleep(for: duration) }
-            group.addTask { await self.park(taskID: taskID, id: id) }
+        let signalled = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await Task.sleep(for: duration); return false }
+            group.addTask { await self.park(taskID: taskID, id: id); return true }
             defer { group.cancelAll() }
-            try await group.next()
+            return try await group.next() ?? false
         }
         wake(taskID: taskID, id: id)
         try Task.checkCancellation()
+        return signalled
     }
 
     private func park(taskID: String, id: Int) async {
