@@ -49,6 +49,7 @@ public enum Emulator {
                                         timeout: config.callbackTimeout, logger: logger)
         let runner = TaskRunner(store: store, layout: layout, callbacks: callbacks, renderMode: config.renderMode,
                                 limit: config.maxParallel, renderTimeout: config.renderTimeout,
+                                minimumDuration: config.minimumTaskDuration,
                                 beforeRender: config.beforeRender, logger: logger)
         let service = try makeService(config, logger: logger, layout: layout, store: store, runner: runner, callbacks: callbacks)
 

@@ -22,6 +22,10 @@ public struct EmulatorConfiguration: Sendable {
     /// Standard Webhooks secret (`whsec_...`): when set, callbacks are signed.
     public var webhookSecret: String? = nil
     public var renderMode: RenderMode = .full
+    /// Each task stays `processing` at least this long (`klip serve --task-seconds`): Kling's
+    /// take minutes, so waits, back-off and resumes can be exercised at that timing (with
+    /// `--render none`, without the CPU of rendering).
+    public var minimumTaskDuration: Duration = .zero
     /// Largest request body accepted; larger answers 400/1200.
     public var maxBodyBytes: Int = 16 << 20
     /// Largest http(s) download for a `video_url` or `sound_file`.

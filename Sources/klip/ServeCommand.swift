@@ -25,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Sign callbacks per Standard Webhooks with this whsec_ secret.") var webhookSecret: String?
     @Option(name: .long, help: "How long a session stays valid, seconds.") var sessionLifetime: Int = 86400
     @Option(name: .long, help: "full: render; none: tasks succeed with the input video (for load tests).") var render: RenderMode = .full
+    @Option(name: .long, help: "Each task stays processing at least this many seconds, as Kling's take minutes (with --render none: waits and back-off at that timing, without rendering).") var taskSeconds: Double = 0
     @Option(name: .long, help: ArgumentHelp("Inject failures into API answers, e.g. 5000=0.05,1302=0.03,drop-before=0.02,drop-after=0.02,slow=0.05:2s,truncate=0.02 or all=0.2.",
                                             discussion: "Kinds: 5000 5001 5002 1302 1303 (that error, nothing done), drop-before (connection closed, nothing done), drop-after (done, then closed unanswered), slow=RATE:DELAY (done, answered late), truncate (done, body cut halfway); all=RATE spreads RATE over every kind.",
                                             valueName: "spec")) var faults: String?
@@ -39,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
         if sessionLifetime < 1 { throw ValidationError("--session-lifetime must be at least 1 second") }
         if shutdownTimeout < 0 { throw ValidationError("--shutdown-timeout must be at least 0 seconds") }
+        if !(0...86400).contains(taskSeconds) { throw ValidationError("--task-seconds must be 0 to 86400; got \(taskSeconds)") }
         if let faults { do { _ = try FaultSpec(parsing: faults) } catch { throw ValidationError(error.description) } }
     }
 
@@ -54,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.sessionLifetime = .seconds(sessionLifetime)
         config.webhookSecret = webhookSecret
         config.renderMode = render
+        config.minimumTaskDuration = .milliseconds(Int64(taskSeconds * 1000))
         if let faults { config.faults = try FaultSpec(parsing: faults) }
         config.faultSeed = faultsSeed
         config.outboundLoopbackOnly = loopbackOnly

@@ -85,6 +85,24 @@ struct WorkTests {
         await receiver.stop()
     }
 
+    /// `klip serve --task-seconds`: a task stays processing for the time given, then succeeds.
+    @Test func aMinimumTaskDurationHoldsTasksProcessing() async throws {
+        let root = try await mediaRoot()
+        let sound = try await base64Sound()
+        try await withEmulator({ $0.mediaRoots = [root.path]; $0.renderMode = .none; $0.minimumTaskDuration = .seconds(2) }) { server in
+            let (session, _) = try await server.identify(root.appendingPathComponent("one-face.mp4").path)
+            let answer = try await server.create(TestEmulator.createBody(session: session, sound: sound))
+            let id = try #require(answer.data?["task_id"] as? String, "\(answer.message)")
+            let first = try await call(.GET, server.url("/videos/advanced-lip-sync/\(id)"))
+            #expect(["submitted", "processing"].contains(first.data?["task_status"] as? String), "\(first.json)")
+            let done = try await server.waitForTask(id)
+            #expect(done["task_status"] as? String == "succeed")
+            // The server's own clock: created, then updated to succeed at least 2 s later.
+            let created = try #require(done["created_at"] as? Int64), updated = try #require(done["updated_at"] as? Int64)
+            #expect(updated - created >= 2000, "succeeded \(updated - created) ms after it was created")
+        }
+    }
+
     @Test func overMaxParallelIs1303() async throws {
         let root = try await mediaRoot()
         let sound = try await base64Sound()

@@ -14,6 +14,7 @@ actor TaskRunner {
     private let renderMode: RenderMode
     private let limit: Int
     private let renderTimeout: Duration
+    private let minimumDuration: Duration
     private let beforeRender: (@Sendable (String) async -> Void)?
     private let logger: Logger
     private var pending: [String] = []
@@ -21,8 +22,9 @@ actor TaskRunner {
     private var stopped = false
 
     init(store: Store, layout: StateLayout, callbacks: CallbackSender, renderMode: RenderMode, limit: Int,
-         renderTimeout: Duration, beforeRender: (@Sendable (String) async -> Void)?, logger: Logger) {
+         renderTimeout: Duration, minimumDuration: Duration = .zero, beforeRender: (@Sendable (String) async -> Void)?, logger: Logger) {
         self.renderTimeout = renderTimeout
+        self.minimumDuration = minimumDuration
         self.store = store
         self.layout = layout
         self.callbacks = callbacks
@@ -94,6 +96,9 @@ actor TaskRunner {
                 try? FileManager.default.removeItem(at: rendered)
                 throw error
             }
+            // Held to the configured minimum; a stop during the hold is a stop during the render.
+            let rest = minimumDuration - (ContinuousClock.now - started)
+            if rest > .zero { try? await Task.sleep(for: rest) }
             if Task.isCancelled {
                 try? FileManager.default.removeItem(at: rendered)
                 return
