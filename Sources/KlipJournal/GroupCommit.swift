@@ -29,9 +29,8 @@ actor GroupCommit {
                 if Task.isCancelled { return continuation.resume(throwing: CancellationError()) }
                 queued.append(Queued(id: id, run: { db in
                     do {
-                        var result: T?
-                        try db.inSavepoint { result = try operation(db); return .commit }
-                        return { [result] in continuation.resume(returning: result!) }
+                        let result = try db.inCachedSavepoint { try operation(db) }
+                        return { continuation.resume(returning: result) }
                     } catch { return { continuation.resume(throwing: error) } }
                 }, fail: { continuation.resume(throwing: $0) }))
                 // Its own task: a caller's cancellation must not interrupt the others' transaction.
@@ -52,7 +51,9 @@ actor GroupCommit {
             let batch = queued
             queued = []
             do {
-                let answers = try await writer.write { db in batch.map { $0.run(db) } }
+                let answers = try await writer.writeWithoutTransaction { db in
+                    try db.inCachedTransaction { batch.map { $0.run(db) } }
+                }
                 for answer in answers { answer() }
             } catch {
                 for op in batch { op.fail(error) }
