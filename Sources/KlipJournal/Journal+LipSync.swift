@@ -65,7 +65,7 @@ extension Journal {
 
     /// Records what the API said of the entry's task (after a create, a query or a wait).
     public func record(_ task: LipSyncTask, fingerprint: String) async throws {
-        let json = String(decoding: try JSONEncoder().encode(task), as: UTF8.self)
+        let json = try task.journalJSON()
         let backend = self.backend
         try await commits.write { db in
             try db.cachedStatement(sql: """
@@ -79,7 +79,7 @@ extension Journal {
     /// Records a task seen by id only (a wait on a task the journal knows); one statement, as
     /// a thousand waits each record what they see.
     public func record(_ task: LipSyncTask) async throws {
-        let json = String(decoding: try JSONEncoder().encode(task), as: UTF8.self)
+        let json = try task.journalJSON()
         let backend = self.backend
         try await commits.write { db in
             try db.cachedStatement(sql: """
