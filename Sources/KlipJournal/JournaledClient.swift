@@ -162,7 +162,9 @@ public struct JournaledClient: Sendable {
     /// A recorded final task returns at once; otherwise waits and records what it sees.
     public func wait(taskID: String, timeout: Duration = .seconds(1800), firstPoll: Duration = .seconds(1),
                      onStatus: (@Sendable (LipSyncTask) async -> Void)? = nil) async throws -> LipSyncTask {
-        if !fresh, let entry = try await journal.entry(taskID: taskID), let task = entry.task, task.taskStatus == .succeed {
+        // The status column first: the task's JSON is decoded only when it can answer.
+        if !fresh, let entry = try await journal.entry(taskID: taskID), entry.status == TaskStatus.succeed.rawValue,
+           let task = entry.task, task.taskStatus == .succeed {
             let task = current(task)
             await onStatus?(task)
             return task
