@@ -51,6 +51,14 @@ import Testing
 
     struct Refused: Error {}
 
+    /// A plain INSERT: a fingerprint already there is a constraint error, not an update.
+    static func insertPending(_ db: Database, _ fingerprint: String) throws {
+        try db.execute(sql: """
+            INSERT INTO lipsync (backend, fingerprint, attempt, externalTaskID, status, summary, createdAt, updatedAt)
+            VALUES ('local:test', ?, 1, 'ext', 'pending', 's', 0, 0)
+            """, arguments: [fingerprint])
+    }
+
     @Test func anOperationThatThrowsFailsOnlyItsCallerAndLeavesNothing() async throws {
         let journal = try Self.journal()
         _ = try await journal.begin(fingerprint: "taken", externalTaskID: "ext", attempt: 1, summary: "first")
@@ -59,10 +67,7 @@ import Testing
                 group.addTask {
                     do {
                         try await journal.commits.write { db in
-                            try db.execute(sql: """
-                                INSERT INTO lipsync (backend, fingerprint, attempt, externalTaskID, status, summary, createdAt, updatedAt)
-                                VALUES ('local:test', ?, 1, 'ext', 'pending', 's', 0, 0)
-                                """, arguments: [i == 70 ? "taken" : "fp\(i)"])  // 70: the primary key is taken
+                            try Self.insertPending(db, i == 70 ? "taken" : "fp\(i)")  // 70: the primary key is taken
                             if i == 50 { throw Refused() }  // 50: after its insert
                         }
                         return (i, .success(()))
@@ -86,6 +91,19 @@ import Testing
         #expect(fingerprints.count == 199)  // 198 written and the first; not 50's (rolled back) nor 70's
         #expect(!fingerprints.contains("fp50") && !fingerprints.contains("fp70") && fingerprints.contains("fp199"))
         #expect(try await journal.entry(fingerprint: "taken")?.summary == "first")
+    }
+
+    @Test func anOperationAloneThatThrowsLeavesNothing() async throws {
+        let journal = try Self.journal()
+        await #expect(throws: Refused.self) {
+            try await journal.commits.write { db in
+                try Self.insertPending(db, "alone")
+                throw Refused()
+            }
+        }
+        #expect(try await journal.entry(fingerprint: "alone") == nil)
+        try await journal.commits.write { db in try Self.insertPending(db, "next") }
+        #expect(try await journal.entry(fingerprint: "next") != nil)
     }
 
     @Test func aCallerCancelledBeforeItsTurnWritesNothing() async throws {
