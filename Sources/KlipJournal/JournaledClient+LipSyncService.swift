@@ -31,6 +31,10 @@ extension JournaledClient: LipSyncService {
         try await Self.typed { try await wait(taskID: id, timeout: timeout, firstPoll: firstPoll, onStatus: onStatus) }
     }
 
+    public func waitingTogether<T: Sendable>(on ids: [String], _ waits: @Sendable () async throws -> T) async throws -> T {
+        try await client.waitingTogether(on: ids, waits)
+    }
+
     @discardableResult
     public func download(_ url: String, to path: String, for taskID: String?) async throws(KlingError) -> Int64 {
         try await Self.typed { try await download(url, to: path, taskID: taskID) }

@@ -33,8 +33,9 @@ public struct MediaInfo: Sendable, Codable, Equatable {
 }
 
 public enum MediaProbe {
-    /// Probes a local path or an http(s) URL. A local file whose content was probed before
-    /// answers from `ProbeCache` without running ffprobe.
+    /// Probes a local path or an http(s) URL. A plain PCM WAV file is read from its header
+    /// (`WAVHeader`); another local file whose content was probed before answers from
+    /// `ProbeCache` without running ffprobe.
     public static func probe(_ pathOrURL: String) async throws -> MediaInfo {
         let isURL = pathOrURL.hasPrefix("http://") || pathOrURL.hasPrefix("https://")
         if !isURL {
@@ -47,6 +48,7 @@ public enum MediaProbe {
             }
         }
         if isURL { return try await probeUncached(pathOrURL) }
+        if let wav = WAVHeader.info(path: pathOrURL) { return wav }
         return try await ProbeCache.shared.info(for: pathOrURL) { try await probeUncached(pathOrURL) }
     }
 

@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// The Kling settings found in the environment at start-up. The secret values are removed
-/// from the process environment as they are read.
+/// from the process environment as they are read (and from the kernel's copy of it by
+/// `EnvironmentBlock.erase`, in main).
 struct EnvironmentCredentials: Sendable {
     var baseURL: String?
     var prefix: String?
@@ -15,19 +16,9 @@ struct EnvironmentCredentials: Sendable {
     var webhookSecret: String?
 
     static let secretNames = ["KLING_API_KEY", "KLING_ACCESS_KEY", "KLING_SECRET_KEY", "KLING_WEBHOOK_SECRET"]
-    /// Set only between klip and its own re-executed image: the pipe holding the secrets.
-    static let handoffName = "KLIP_CREDENTIALS_FD"
 
     static func captureAndScrub() -> EnvironmentCredentials {
-        var env = ProcessInfo.processInfo.environment
-        if let fd = env[handoffName].flatMap(Int32.init) {
-            unsetenv(handoffName)
-            for (name, value) in CredentialHandoff.receive(fd) { env[name] = value }
-        } else if secretNames.contains(where: { env[$0] != nil }) {
-            // unsetenv changes libc's copy only; /proc/self/environ keeps the one exec made,
-            // which a script can read. Run again without them, handing them over by pipe.
-            CredentialHandoff.reexecute(secrets: env.filter { secretNames.contains($0.key) })
-        }
+        let env = ProcessInfo.processInfo.environment
         func value(_ name: String) -> String? {
             guard let v = env[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
             return v

@@ -6,6 +6,8 @@ import KlipUpload
 // so no child process and no script's os.getenv can see them.
 let credentials = EnvironmentCredentials.captureAndScrub()
 let awsEnvironment = AWSEnvironment.captureAndScrub()
+// A script can read /proc/self/environ, which unsetenv leaves as exec made it.
+EnvironmentBlock.erase(EnvironmentCredentials.secretNames + AWSEnvironment.secretNames)
 
 /// Parses and runs a command; the exit status follows CLIExit's rules.
 func runKlip() async -> Int32 {

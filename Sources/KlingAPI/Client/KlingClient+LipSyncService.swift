@@ -23,6 +23,18 @@ extension KlingClient: LipSyncService {
         try await wait(taskID: id, timeout: timeout, firstPoll: firstPoll, onStatus: onStatus)
     }
 
+    public func waitingTogether<T: Sendable>(on ids: [String], _ waits: @Sendable () async throws -> T) async throws -> T {
+        await board.register(ids)
+        do {
+            let result = try await waits()
+            await board.unregister(ids)
+            return result
+        } catch {
+            await board.unregister(ids)
+            throw error
+        }
+    }
+
     @discardableResult
     public func download(_ url: String, to path: String, for taskID: String?) async throws(KlingError) -> Int64 {
         try await download(url, to: path)

@@ -30,6 +30,19 @@ extension KlingClient {
     /// Transient query failures do not end a wait: it keeps polling until the timeout.
     public func wait(taskID: String, timeout: Duration = .seconds(1800), firstPoll: Duration = .seconds(1),
                      onStatus: (@Sendable (LipSyncTask) async -> Void)? = nil) async throws(KlingError) -> LipSyncTask {
+        await board.register(taskID)
+        do {
+            let task = try await poll(taskID: taskID, timeout: timeout, firstPoll: firstPoll, onStatus: onStatus)
+            await board.unregister(taskID)
+            return task
+        } catch {
+            await board.unregister(taskID)
+            throw error
+        }
+    }
+
+    private func poll(taskID: String, timeout: Duration, firstPoll: Duration,
+                      onStatus: (@Sendable (LipSyncTask) async -> Void)?) async throws(KlingError) -> LipSyncTask {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         let schedule = PollSchedule(firstPoll: firstPoll)
@@ -57,7 +70,10 @@ extension KlingClient {
             if clock.now >= deadline { continue }
             let task: LipSyncTask
             do {
-                task = try await self.task(id: taskID)
+                // A list asked at most half an interval ago (or 0.2 s, for a task polled at
+                // once) will do: a later poll still sees a newer state than the one before.
+                let listed = await board.task(taskID, notBefore: clock.now - max(pause / 2, .milliseconds(200)))
+                if let listed { task = listed } else { task = try await self.task(id: taskID) }
             } catch where error.kind == .cancelled {
                 throw KlingError(kind: .cancelled, message: "wait for task \(taskID) cancelled", taskID: taskID)
             } catch where RetryPolicy.isRetryable(error) {

@@ -14,6 +14,7 @@ public final class KlingClient: Sendable {
     /// Wakes waits early when a callback says a task changed (see `CallbackReceiver`).
     public let signals = TaskSignals()
     let births = TaskBirths()
+    let board: TaskBoard
 
     public init(configuration: KlingConfiguration, httpClient: HTTPClient = KlingHTTP.shared,
                 logger: Logger = Logger(label: "klip.client")) {
@@ -23,6 +24,12 @@ public final class KlingClient: Sendable {
         transport = Transport(configuration: configuration, http: httpClient,
                               auth: Authenticator(credentials: configuration.credentials), logger: logger,
                               limiter: RequestLimiter(limit: KlingHTTP.connectionsPerHost))
+        // Kling's own API and the emulator list tasks; a gateway does not.
+        let lists = configuration.pathPrefix == KlingConfiguration.klingPrefix || configuration.isLocal
+        board = TaskBoard(list: lists ? { @Sendable [transport] page, size async throws(KlingError) in
+            try await transport.call(.get, "videos/advanced-lip-sync", query: "pageNum=\(page)&pageSize=\(size)",
+                                     as: [LipSyncTask].self)
+        } : nil)
     }
 
     // MARK: identify-face

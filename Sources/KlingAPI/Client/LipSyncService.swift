@@ -13,9 +13,19 @@ public protocol LipSyncService: Sendable {
     /// Until the task ends: returns it when it succeeds, throws `.failed`, `.timeout`, `.cancelled`.
     func wait(for id: String, timeout: Duration, firstPoll: Duration,
               onStatus: (@Sendable (LipSyncTask) async -> Void)?) async throws(KlingError) -> LipSyncTask
+    /// Runs `waits` (the `wait(for:)` calls of a list of tasks) knowing every task in `ids`
+    /// is waited for at once, so a client that lists tasks answers their polls from shared
+    /// list queries from the first poll on, not only once enough single waits have begun.
+    func waitingTogether<T: Sendable>(on ids: [String], _ waits: @Sendable () async throws -> T) async throws -> T
     /// Saves a result video at `path`; `taskID` names the task it belongs to, when known.
     @discardableResult
     func download(_ url: String, to path: String, for taskID: String?) async throws(KlingError) -> Int64
+}
+
+extension LipSyncService {
+    public func waitingTogether<T: Sendable>(on ids: [String], _ waits: @Sendable () async throws -> T) async throws -> T {
+        try await waits()
+    }
 }
 
 /// A create's answer: the task, and whether it was made now or found.

@@ -63,15 +63,17 @@ struct WaitTasks: ServiceBinding {
             callback?.call(with: Tables.result(task))
         }
         let (ids, timeout, firstPoll) = (ids, timeout, firstPoll)
-        let results = try await withThrowingTaskGroup(of: (Int, LipSyncTask).self) { group in
-            for (i, id) in ids.enumerated() {
-                group.addTask {
-                    (i, try await service.wait(for: id, timeout: timeout, firstPoll: firstPoll, onStatus: report))
+        let results = try await service.waitingTogether(on: ids) {
+            try await withThrowingTaskGroup(of: (Int, LipSyncTask).self) { group in
+                for (i, id) in ids.enumerated() {
+                    group.addTask {
+                        (i, try await service.wait(for: id, timeout: timeout, firstPoll: firstPoll, onStatus: report))
+                    }
                 }
+                var out = [LuaValue](repeating: .nil, count: ids.count)
+                for try await (i, task) in group { out[i] = Tables.result(task) }
+                return out
             }
-            var out = [LuaValue](repeating: .nil, count: ids.count)
-            for try await (i, task) in group { out[i] = Tables.result(task) }
-            return out
         }
         return single ? [results[0]] : [.array(results)]
     }
