@@ -57,6 +57,7 @@ let package = Package(
                 "KlingAPI", "KlipUpload",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 

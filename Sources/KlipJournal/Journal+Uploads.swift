@@ -7,7 +7,7 @@ import KlipUpload
 /// uploading again, once it is not. Its own table, made on first use.
 extension Journal: UploadRecords {
     public func upload(sha256: String, location: String) async throws -> (url: String, expiresAt: Int64)? {
-        try await db.write { db in
+        try await commits.write { db in
             try Self.createUploadTable(db)
             let row = try Row.fetchOne(db, sql: "SELECT url, expiresAt FROM upload WHERE location = ? AND sha256 = ?",
                                        arguments: [location, sha256])
@@ -16,7 +16,7 @@ extension Journal: UploadRecords {
     }
 
     public func recordUpload(sha256: String, location: String, url: String, expiresAt: Int64) async throws {
-        try await db.write { db in
+        try await commits.write { db in
             try Self.createUploadTable(db)
             try db.execute(sql: """
                 INSERT INTO upload (location, sha256, url, expiresAt, recordedAt) VALUES (?, ?, ?, ?, ?)

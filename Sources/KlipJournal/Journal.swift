@@ -11,6 +11,8 @@ public typealias LipSyncTaskSnapshot = LipSyncTask
 /// Entries are scoped by backend: a task on the emulator is not a task on Kling.
 public final class Journal: Sendable {
     let db: DatabaseQueue
+    /// Every write, and the reads a write depends on, share transactions through here.
+    let commits: GroupCommit
     public let backend: String
     public let path: String
 
@@ -29,6 +31,7 @@ public final class Journal: Sendable {
         do {
             db = try DatabaseQueue(path: path, configuration: config)
             try Self.migrator.migrate(db)
+            commits = GroupCommit(db)
         } catch let error as DatabaseError {
             throw JournalError(path: path, reason: error.message ?? "\(error)")
         }
@@ -104,8 +107,8 @@ public final class Journal: Sendable {
         return try await db.read { db in try Self.videoKey(db, backend, sessionID) }
     }
 
-    private static func videoKey(_ db: Database, _ backend: String, _ sessionID: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT videoKey FROM session WHERE backend = ? AND sessionID = ?",
+    static func videoKey(_ db: Database, _ backend: String, _ sessionID: String) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT videoKey FROM session WHERE backend = ? AND sessionID = ?"),
                             arguments: [backend, sessionID])
     }
 
@@ -114,79 +117,7 @@ public final class Journal: Sendable {
         let now = nowMs()
         let entry = SessionEntry(backend: backend, videoKey: videoKey, sessionID: result.sessionID, resultJSON: json,
                                  createdAt: now, validUntil: now + Int64(validFor.components.seconds) * 1000)
-        try await db.write { db in try entry.save(db) }
-    }
-
-    // MARK: lip-sync
-
-    /// The video key of a request's session (`session:<id>` when the journal did not identify
-    /// it), the request's fingerprint and its entry, in one read.
-    public func lookUp(_ request: LipSyncRequest) async throws -> (videoKey: String, fingerprint: String, entry: JournalEntry?) {
-        let backend = self.backend
-        return try await db.read { db in
-            let videoKey = try Self.videoKey(db, backend, request.sessionID) ?? "session:" + request.sessionID
-            let fingerprint = Fingerprint.lipSync(request, videoKey: videoKey)
-            return (videoKey, fingerprint, try Self.entry(db, backend, fingerprint))
-        }
-    }
-
-    public func entry(fingerprint: String) async throws -> JournalEntry? {
-        let backend = self.backend
-        return try await db.read { db in try Self.entry(db, backend, fingerprint) }
-    }
-
-    private static func entry(_ db: Database, _ backend: String, _ fingerprint: String) throws -> JournalEntry? {
-        try JournalEntry.fetchOne(db, key: ["backend": backend, "fingerprint": fingerprint])
-    }
-
-    public func entry(taskID: String) async throws -> JournalEntry? {
-        let backend = self.backend
-        return try await db.read { db in
-            try JournalEntry.filter(Column("backend") == backend && Column("taskID") == taskID).fetchOne(db)
-        }
-    }
-
-    /// Written before the create is sent.
-    public func begin(fingerprint: String, externalTaskID: String, attempt: Int, summary: String) async throws -> JournalEntry {
-        let now = nowMs()
-        let entry = JournalEntry(backend: backend, fingerprint: fingerprint, attempt: attempt,
-                                 externalTaskID: externalTaskID, taskID: nil, status: "pending", statusMsg: nil,
-                                 taskJSON: nil, downloadedPath: nil, summary: summary, createdAt: now, updatedAt: now)
-        try await db.write { db in try entry.save(db) }
-        return entry
-    }
-
-    /// Records what the API said of the entry's task (after a create, a query or a wait).
-    public func record(_ task: LipSyncTask, fingerprint: String) async throws {
-        let json = String(decoding: try JSONEncoder().encode(task), as: UTF8.self)
-        let backend = self.backend
-        try await db.write { db in
-            try db.execute(sql: """
-                UPDATE lipsync SET taskID = ?, status = ?, statusMsg = ?, taskJSON = ?, updatedAt = ?
-                WHERE backend = ? AND fingerprint = ?
-                """, arguments: [task.taskID, task.taskStatus.rawValue, task.taskStatusMsg, json, nowMs(), backend, fingerprint])
-        }
-    }
-
-    /// Records a task seen by id only (a wait on a task the journal knows); one statement, as
-    /// a thousand waits each record what they see.
-    public func record(_ task: LipSyncTask) async throws {
-        let json = String(decoding: try JSONEncoder().encode(task), as: UTF8.self)
-        let backend = self.backend
-        try await db.write { db in
-            try db.execute(sql: """
-                UPDATE lipsync SET status = ?, statusMsg = ?, taskJSON = ?, updatedAt = ?
-                WHERE backend = ? AND taskID = ?
-                """, arguments: [task.taskStatus.rawValue, task.taskStatusMsg, json, nowMs(), backend, task.taskID])
-        }
-    }
-
-    public func recordDownload(taskID: String, path: String) async throws {
-        let backend = self.backend
-        try await db.write { db in
-            try db.execute(sql: "UPDATE lipsync SET downloadedPath = ?, updatedAt = ? WHERE backend = ? AND taskID = ?",
-                           arguments: [path, nowMs(), backend, taskID])
-        }
+        try await commits.write { db in try entry.save(db) }
     }
 
     // MARK: listing
@@ -212,7 +143,7 @@ public final class Journal: Sendable {
     /// ones are kept, since they may stand for a task that is still billed.
     @discardableResult
     public func prune(before: Int64) async throws -> Int {
-        try await db.write { db in
+        try await commits.write { db in
             try db.execute(sql: "DELETE FROM session WHERE validUntil < ?", arguments: [nowMs()])
             try db.execute(sql: "DELETE FROM lipsync WHERE updatedAt < ? AND status IN ('succeed', 'failed')",
                            arguments: [before])

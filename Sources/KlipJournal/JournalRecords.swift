@@ -38,5 +38,26 @@ public struct JournalEntry: Codable, FetchableRecord, PersistableRecord, Sendabl
     }
 }
 
+/// What the journal knows of a lip-sync request before it is sent.
+public struct JournalLookUp: Sendable {
+    /// The session's video key, or `session:<id>` when the journal did not identify it.
+    public var videoKey: String
+    public var fingerprint: String
+    public var entry: JournalEntry?
+}
+
+/// An entry to write before a create is sent: the attempt and the external id it sends.
+public struct PendingEntry: Sendable, Equatable {
+    public var externalTaskID: String
+    public var attempt: Int
+    public var summary: String
+
+    public init(externalTaskID: String, attempt: Int, summary: String) {
+        self.externalTaskID = externalTaskID
+        self.attempt = attempt
+        self.summary = summary
+    }
+}
+
 /// Milliseconds since the epoch.
 func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

@@ -84,30 +84,26 @@ public struct JournaledClient: Sendable {
     // MARK: lip-sync
 
     public func createLipSync(_ request: LipSyncRequest, audio: AudioFacts? = nil) async throws -> (LipSyncTask, Origin) {
-        let (videoKey, fingerprint, existing) = try await journal.lookUp(request)
-        var attempt = 1
-        if let existing {
-            if !fresh, existing.status != TaskStatus.failed.rawValue {
-                if let task = existing.task { return (current(task), .recorded) }
-                // Written, then the process died or the answer was lost: ask by external id.
-                if let found = try await lookUp(externalTaskID: existing.externalTaskID) {
-                    try await journal.record(found, fingerprint: fingerprint)
-                    return (found, .recovered)
-                }
-                attempt = existing.attempt
-            } else {
-                attempt = existing.attempt + 1
+        let fresh = self.fresh
+        // Nothing recorded (or a new attempt): the entry is written in the look-up's transaction.
+        var (found, began) = try await journal.lookUp(request) { found in
+            Self.attemptNow(found.entry, fresh: fresh).map { Self.pending(request, found, attempt: $0) }
+        }
+        let fingerprint = found.fingerprint
+        if began == nil, let existing = found.entry {
+            if let task = existing.task { return (current(task), .recorded) }
+            // Written, then the process died or the answer was lost: ask by external id.
+            if let task = try await lookUp(externalTaskID: existing.externalTaskID) {
+                try await journal.record(task, fingerprint: fingerprint)
+                return (task, .recovered)
             }
+            let pending = Self.pending(request, found, attempt: existing.attempt)
+            began = try await journal.begin(fingerprint: fingerprint, externalTaskID: pending.externalTaskID,
+                                            attempt: pending.attempt, summary: pending.summary)
         }
         var sent = request
+        sent.externalTaskID = began?.externalTaskID
         let derived = request.externalTaskID == nil
-        if sent.externalTaskID == nil || attempt > 1 {
-            let base = request.externalTaskID ?? "klip-" + fingerprint.prefix(24)
-            sent.externalTaskID = attempt == 1 ? base : "\(base)-\(attempt)"
-        }
-        let face = request.faceChoose.first
-        let summary = "face \(face?.faceID ?? "?") of \(videoKey.prefix(40)); audio \(face?.soundStartTime ?? 0)-\(face?.soundEndTime ?? 0) ms at \(face?.soundInsertTime ?? 0) ms"
-        _ = try await journal.begin(fingerprint: fingerprint, externalTaskID: sent.externalTaskID!, attempt: attempt, summary: summary)
         do {
             let task = try await client.createLipSync(sent, audio: audio)
             try await journal.record(task, fingerprint: fingerprint)
@@ -125,6 +121,22 @@ public struct JournaledClient: Sendable {
         }
         // Anything else (a lost connection, a timeout) leaves the entry pending: the next
         // run asks for it by external id before creating.
+    }
+
+    /// The attempt to write at once: the first, or the next after a failure (or with
+    /// `fresh`). Nil when the entry answers first: its task, or a create whose answer was lost.
+    static func attemptNow(_ existing: JournalEntry?, fresh: Bool) -> Int? {
+        guard let existing else { return 1 }
+        return fresh || existing.status == TaskStatus.failed.rawValue ? existing.attempt + 1 : nil
+    }
+
+    /// The entry of an attempt: its external id is the request's own, or derived from the
+    /// fingerprint, with the attempt appended after the first.
+    static func pending(_ request: LipSyncRequest, _ found: JournalLookUp, attempt: Int) -> PendingEntry {
+        let base = request.externalTaskID ?? "klip-" + found.fingerprint.prefix(24)
+        let face = request.faceChoose.first
+        let summary = "face \(face?.faceID ?? "?") of \(found.videoKey.prefix(40)); audio \(face?.soundStartTime ?? 0)-\(face?.soundEndTime ?? 0) ms at \(face?.soundInsertTime ?? 0) ms"
+        return PendingEntry(externalTaskID: attempt == 1 ? base : "\(base)-\(attempt)", attempt: attempt, summary: summary)
     }
 
     /// Answers that prove no task was created: a broken rule, a definite refusal, or a
@@ -150,7 +162,9 @@ public struct JournaledClient: Sendable {
     /// A recorded final task returns at once; otherwise waits and records what it sees.
     public func wait(taskID: String, timeout: Duration = .seconds(1800), firstPoll: Duration = .seconds(1),
                      onStatus: (@Sendable (LipSyncTask) async -> Void)? = nil) async throws -> LipSyncTask {
-        if !fresh, let entry = try await journal.entry(taskID: taskID), let task = entry.task, task.taskStatus == .succeed {
+        // The status column first: the task's JSON is decoded only when it can answer.
+        if !fresh, let entry = try await journal.entry(taskID: taskID), entry.status == TaskStatus.succeed.rawValue,
+           let task = entry.task, task.taskStatus == .succeed {
             let task = current(task)
             await onStatus?(task)
             return task
@@ -187,15 +201,5 @@ public struct JournaledClient: Sendable {
         let bytes = try await client.download(current(url), to: absolute)
         if let taskID { try await journal.recordDownload(taskID: taskID, path: absolute) }
         return bytes
-    }
-}
-
-extension Journal {
-    func forget(fingerprint: String) async throws {
-        let backend = self.backend
-        try await db.write { db in
-            try db.execute(sql: "DELETE FROM lipsync WHERE backend = ? AND fingerprint = ? AND taskID IS NULL",
-                           arguments: [backend, fingerprint])
-        }
     }
 }

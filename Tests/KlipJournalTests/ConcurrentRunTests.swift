@@ -35,6 +35,40 @@ import Testing
         await f.emulator.stop()
     }
 
+    /// Two connections to one journal (two runs), each grouping its writes, creating the same
+    /// twenty requests at once: the server makes each task once.
+    @Test func twoRunsCreatingTheSameRequestsAtOnceMakeEachTaskOnce() async throws {
+        let f = try await Fixture.start()
+        let path = f.dir.appendingPathComponent("journal.sqlite").path
+        let runA = f.journaled()
+        let runB = JournaledClient(client: f.client, journal: try Journal(path: path, backend: "local:test"))
+        let session = try await runA.identifyFace(video: oneFace)
+        let (request, facts) = try await f.request(session)
+        let requests = (0..<20).map { i in
+            var r = request
+            r.faceChoose[0].soundInsertTime = i * 100
+            return r
+        }
+        let taskIDs = try await withThrowingTaskGroup(of: [String: String].self) { group in
+            for run in [runA, runB] {
+                for r in requests {
+                    group.addTask {
+                        let (task, _) = try await run.createLipSync(r, audio: facts)
+                        return ["\(r.faceChoose[0].soundInsertTime)": task.taskID]
+                    }
+                }
+            }
+            var byRequest: [String: Set<String>] = [:]
+            for try await pair in group { for (k, v) in pair { byRequest[k, default: []].insert(v) } }
+            return byRequest
+        }
+        #expect(taskIDs.count == 20)
+        #expect(taskIDs.values.allSatisfy { $0.count == 1 }, "\(taskIDs)")
+        #expect(try await f.tasksOnTheEmulator().count == 20)
+        #expect(try await f.journal.list().count == 20)
+        await f.emulator.stop()
+    }
+
     @Test func aTruncatedJournalIsReportedNamingTheFile() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("klip-journal-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
