@@ -31,6 +31,7 @@ public struct CallbackReceiver: Sendable {
     /// Starts listening on `host:port` (port 0: any), taking deliveries as `policy` says.
     public static func start(host: String = "127.0.0.1", port: Int = 0, policy: CallbackPolicy,
                              signals: TaskSignals, logger: Logger) async throws -> CallbackReceiver {
+        signals.listen()
         var signer: WebhookSigner?
         if let secret = policy.secret {
             guard let s = WebhookSigner(secret: secret) else {

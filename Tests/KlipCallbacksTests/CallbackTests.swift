@@ -72,6 +72,17 @@ func quietLogger() -> Logger {
 
     @Test func signalsWakeOnlyTheirTaskAndHonourCancellation() async throws {
         let signals = TaskSignals()
+        // Before anything listens, signals wake nobody: the sleep is a plain one.
+        let unheard = Task { try await signals.sleep(taskID: "a", for: .milliseconds(300)) }
+        let early = Task {
+            while !Task.isCancelled {
+                await signals.notify(taskID: "a")
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        #expect(try await unheard.value == false)
+        early.cancel()
+        signals.listen()
         let woken = Task { try await signals.sleep(taskID: "a", for: .seconds(3600)) ? "a" : "slept" }
         let other = Task { try await signals.sleep(taskID: "b", for: .seconds(3600)); return "b" }
         // Notify until the sleeper has parked (a loaded machine may take a while to start it).
