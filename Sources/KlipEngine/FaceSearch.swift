@@ -21,7 +21,8 @@ struct FaceSearch {
     /// 0.88 from (4, 4), 0.60-0.66 from (2, 2), (6, 6) or (4, 0)), so alternating the two gives
     /// such a face both chances at the same cost.
     func whole(_ pixels: [UInt8], fine: Bool, shifted: Bool = false) -> [DetectedFace] {
-        let scale = fine ? max(options.fineScale, coarseScale) : coarseScale
+        let base = fine ? max(options.fineScale, coarseScale) : coarseScale
+        let scale = fine && shifted ? base * options.shiftedFineBoost : base
         let shift = shifted ? max(1, Int((4 / scale).rounded())) : 0
         return pixels.withUnsafeBytes {
             guard shift > 0, width > 2 * shift, height > 2 * shift else {
