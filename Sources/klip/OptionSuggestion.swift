@@ -12,6 +12,20 @@ enum OptionSuggestion {
         return message
     }
 
+    /// The message for a first argument that names no subcommand (ArgumentParser would say
+    /// only "unexpected argument"), with the nearest one; nil for a subcommand or an option.
+    static func unknownCommand(_ given: String) -> String? {
+        let names = Klip.configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        guard !given.hasPrefix("-"), !names.contains(given) else { return nil }
+        var message = "unknown command '\(given)'"
+        if let nearest = names.min(by: { distance($0, given) < distance($1, given) }), distance(nearest, given) <= 2 {
+            message += "; did you mean '\(nearest)'?"
+        } else {
+            message += " (commands: \(names.dropLast().joined(separator: ", ")))"
+        }
+        return message + " See 'klip --help'."
+    }
+
     /// The `--long` names in the command's help text: what a user could have meant.
     static func optionNames<C: ParsableCommand>(of command: C.Type) -> [String] {
         let help = C.helpMessage(columns: 400)

@@ -12,6 +12,9 @@ EnvironmentBlock.erase(EnvironmentCredentials.secretNames + AWSEnvironment.secre
 /// Parses and runs a command; the exit status follows CLIExit's rules.
 func runKlip() async -> Int32 {
     do {
+        if let first = CommandLine.arguments.dropFirst().first, let message = OptionSuggestion.unknownCommand(first) {
+            throw CLIError.usage(message)
+        }
         var command = try Klip.parseAsRoot()
         if var asyncCommand = command as? any AsyncParsableCommand {
             try await asyncCommand.run()

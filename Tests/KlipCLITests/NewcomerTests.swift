@@ -37,6 +37,13 @@ import Testing
         let passed = try await klip("run", "-e", "print(arg[1])", "--sandbx")
         #expect(passed.status == 0, "\(passed.stderr)")
         #expect(passed.stdout == "--sandbx\n")
+        let command = try await klip("identfy", "clip.mp4")
+        #expect(command.status == 2)
+        #expect(command.stderr.contains("unknown command 'identfy'; did you mean 'identify'?"), "\(command.stderr)")
+        let unknown = try await klip("render", "clip.mp4")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("(commands: run, identify,"), "\(unknown.stderr)")
+        #expect(try await klip("help", "run").stdout.contains("--sandbox"))
     }
 
     @Test func aRerunFromAnotherFolderReusesTheTaskAndStillDownloads() async throws {

@@ -36,9 +36,9 @@ func makeTone(at path: String, frequency: Int = 440) async throws {
                                              "-i", "sine=frequency=\(frequency):duration=1", path])
 }
 
-/// The pipe fds `body` left open. Other suites of the same test process run subprocesses
-/// meanwhile, so the count is taken again (for up to two minutes) while it is at or over
-/// `bound`: their pipes come and go, a leak stays.
+/// The pipe fds `body` left open, in a process where nothing else opens pipes (see
+/// `FDTestProcess`). A tool's ends close when it is reaped, a moment after the call returns,
+/// so the count is taken again (for up to two minutes) while it is at or over `bound`.
 func fdGrowth(settlingBelow bound: Int, _ body: () async throws -> Void) async rethrows -> Int {
     let before = await settledFDCount()
     try await body()
@@ -60,4 +60,18 @@ private func settledFDCount() async -> Int {
         fewest = min(fewest, openFDCount())
     }
     return fewest
+}
+
+/// The fd tests' own test process: this test binary again, running only SubprocessFDTests.
+enum FDTestProcess {
+    static let variable = "KLIP_FD_TESTS_ALONE"
+    static var isAlone: Bool { ProcessInfo.processInfo.environment[variable] == "1" }
+
+    static func run() async throws -> ProcessOutput {
+        let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        var environment = ProcessInfo.processInfo.environment
+        environment[variable] = "1"
+        return try await ProcessRunner.run(binary, ["--testing-library", "swift-testing", "--filter", "SubprocessFDTests"],
+                                           environment: environment, stderrLimit: 8000)
+    }
 }
