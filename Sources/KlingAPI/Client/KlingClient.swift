@@ -52,12 +52,14 @@ public final class KlingClient: Sendable {
         guard FileManager.default.isReadableFile(atPath: absolute.path) else {
             throw .validation("video_url", "\(path): no such readable file")
         }
-        // The video's length lets a later create check that the clip ends within it.
-        let duration = try? await MediaProbe.probe(absolute.path).videoDurationMs
+        // The video's length lets a later create check that the clip ends within it: read
+        // from an MP4's boxes where they are plain, else from ffprobe.
+        var duration = MP4Duration.videoMs(path: absolute.path)
+        if duration == nil { duration = try? await MediaProbe.probe(absolute.path).videoDurationMs }
         let request = IdentifyFaceRequest(videoURL: absolute.absoluteString)
         try Preflight.check(request)
         let result = try await transport.call(.post, "videos/identify-face", body: request, as: IdentifyFaceResult.self)
-        await sessions.record(result, videoDurationMs: duration ?? nil)
+        await sessions.record(result, videoDurationMs: duration)
         return result
     }
 
