@@ -65,7 +65,7 @@ import Testing
         try Data("not a movie at all, just some words".utf8).write(to: URL(fileURLWithPath: text))
         #expect(MP4Duration.videoMs(path: text) == nil)
         let empty = dir.appendingPathComponent("empty.mp4").path
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         #expect(MP4Duration.videoMs(path: empty) == nil)
         #expect(MP4Duration.videoMs(path: dir.appendingPathComponent("missing.mp4").path) == nil)
     }
