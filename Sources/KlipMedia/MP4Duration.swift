@@ -17,36 +17,30 @@ public enum MP4Duration {
 
     static func videoMs(moov: Data) -> Int? {
         guard let boxes = children(moov), !boxes.contains(where: { $0.type == "mvex" }) else { return nil }
-        let videoTracks = boxes.filter { $0.type == "trak" }.compactMap { children($0.body) }.filter { handler(of: $0) == "vide" }
-        guard videoTracks.count == 1, let track = videoTracks.first else { return nil }
-        guard let mdia = track.first(where: { $0.type == "mdia" }).flatMap({ children($0.body) }),
+        let videoTracks = boxes.filter { $0.type == "trak" }.compactMap { children($0.body) }.compactMap { track in
+            inner("mdia", of: track).flatMap { handler(of: $0) == "vide" ? (track: track, mdia: $0) : nil }
+        }
+        guard videoTracks.count == 1, let (track, mdia) = videoTracks.first,
               let mdhd = mdia.first(where: { $0.type == "mdhd" }), let media = timescaleAndDuration(mdhd.body) else { return nil }
         // ffprobe's duration is the media header's while an edit list drops no frame: none,
         // or one edit starting at the first frame's composition offset (the B-frame delay an
         // encoder writes). An edit that starts later (a cut between keyframes) drops frames.
-        if let edts = track.first(where: { $0.type == "edts" }) {
-            guard let elst = children(edts.body)?.first(where: { $0.type == "elst" }),
+        if let edts = inner("edts", of: track) {
+            guard let elst = edts.first(where: { $0.type == "elst" }),
                   let start = singleEditStart(elst.body), start == firstCompositionOffset(mdia) else { return nil }
         }
-        return milliseconds(media.duration, per: media.timescale)
+        guard media.timescale > 0, media.duration > 0 else { return nil }
+        return MediaProbe.milliseconds(seconds: Double(media.duration) / Double(media.timescale))
     }
 
     /// The first sample's composition offset (ctts), 0 without one; nil if unreadable.
     static func firstCompositionOffset(_ mdia: [Box]) -> Int64? {
-        guard let minf = mdia.first(where: { $0.type == "minf" }).flatMap({ children($0.body) }),
-              let stbl = minf.first(where: { $0.type == "stbl" }).flatMap({ children($0.body) }) else { return nil }
+        guard let stbl = inner("minf", of: mdia).flatMap({ inner("stbl", of: $0) }) else { return nil }
         guard let ctts = stbl.first(where: { $0.type == "ctts" })?.body else { return 0 }
         let s = ctts.startIndex
         guard ctts.count >= 16, ctts.uint32(at: s + 4) > 0 else { return nil }
         let offset = ctts.uint32(at: s + 12)
         return ctts.first == 0 ? Int64(offset) : Int64(Int32(bitPattern: offset))
-    }
-
-    /// ffprobe prints seconds with 6 decimals, which MediaProbe rounds to ms: the same here.
-    static func milliseconds(_ units: UInt64, per timescale: UInt64) -> Int? {
-        guard timescale > 0, units > 0 else { return nil }
-        guard let printed = Double(String(format: "%.6f", Double(units) / Double(timescale))) else { return nil }
-        return Int((printed * 1000).rounded())
     }
 
     // MARK: boxes
@@ -56,26 +50,39 @@ public enum MP4Duration {
         var body: Data
     }
 
+    /// A box's header at the start of `bytes`, of a box that may run `available` bytes: its
+    /// type, whole size and header length (8, or 16 with a 64-bit size; size 0 runs to the
+    /// end). Nil when the header is cut or the size does not fit.
+    static func header(_ bytes: Data, available: UInt64) -> (type: String, size: UInt64, length: UInt64)? {
+        let s = bytes.startIndex
+        guard bytes.count >= 8 else { return nil }
+        var size = UInt64(bytes.uint32(at: s)), length: UInt64 = 8
+        if size == 1 {
+            guard bytes.count >= 16 else { return nil }
+            size = bytes.uint64(at: s + 8)
+            length = 16
+        } else if size == 0 {
+            size = available
+        }
+        guard size >= length, size <= available else { return nil }
+        return (String(decoding: bytes[(s + 4)..<(s + 8)], as: UTF8.self), size, length)
+    }
+
     /// The boxes inside a box's body; nil when their sizes do not add up.
     static func children(_ data: Data) -> [Box]? {
         var boxes: [Box] = []
         var offset = data.startIndex
         while offset < data.endIndex {
-            guard data.endIndex - offset >= 8 else { return nil }
-            var size = UInt64(data.uint32(at: offset)), header = 8
-            if size == 1 {
-                guard data.endIndex - offset >= 16 else { return nil }
-                size = data.uint64(at: offset + 8)
-                header = 16
-            } else if size == 0 {
-                size = UInt64(data.endIndex - offset)
-            }
-            guard size >= UInt64(header), size <= UInt64(data.endIndex - offset) else { return nil }
-            let type = String(decoding: data[(offset + 4)..<(offset + 8)], as: UTF8.self)
-            boxes.append(Box(type: type, body: data[(offset + header)..<(offset + Int(size))]))
-            offset += Int(size)
+            guard let box = header(data[offset...], available: UInt64(data.endIndex - offset)) else { return nil }
+            boxes.append(Box(type: box.type, body: data[(offset + Int(box.length))..<(offset + Int(box.size))]))
+            offset += Int(box.size)
         }
         return boxes
+    }
+
+    /// The children of the first box of `type` among `boxes`.
+    static func inner(_ type: String, of boxes: [Box]) -> [Box]? {
+        boxes.first(where: { $0.type == type }).flatMap { children($0.body) }
     }
 
     /// A top-level box's body, found by skipping the others (the media data may come first).
@@ -83,24 +90,16 @@ public enum MP4Duration {
         guard let end = try? handle.seekToEnd() else { return nil }
         var offset: UInt64 = 0
         for _ in 0..<64 where offset + 8 <= end {
-            guard (try? handle.seek(toOffset: offset)) != nil, let head = try? handle.read(upToCount: 16), head.count >= 8 else { return nil }
-            var size = UInt64(head.uint32(at: head.startIndex)), header: UInt64 = 8
-            if size == 1 {
-                guard head.count == 16 else { return nil }
-                size = head.uint64(at: head.startIndex + 8)
-                header = 16
-            } else if size == 0 {
-                size = end - offset
-            }
-            guard size >= header, offset + size <= end else { return nil }
-            let type = String(decoding: head[(head.startIndex + 4)..<(head.startIndex + 8)], as: UTF8.self)
-            if type == wanted {
+            guard (try? handle.seek(toOffset: offset)) != nil, let head = try? handle.read(upToCount: 16),
+                  let box = header(head, available: end - offset) else { return nil }
+            if box.type == wanted {
                 // A movie header is kilobytes to a few MB; more is not a file to trust.
-                guard size - header <= 64 << 20, (try? handle.seek(toOffset: offset + header)) != nil,
-                      let body = try? handle.read(upToCount: Int(size - header)), body.count == Int(size - header) else { return nil }
+                let count = box.size - box.length
+                guard count <= 64 << 20, (try? handle.seek(toOffset: offset + box.length)) != nil,
+                      let body = try? handle.read(upToCount: Int(count)), body.count == Int(count) else { return nil }
                 return body
             }
-            offset += size
+            offset += box.size
         }
         return nil
     }
@@ -116,10 +115,9 @@ public enum MP4Duration {
         }
     }
 
-    /// The track's handler type ("vide", "soun"...) from mdia/hdlr.
-    static func handler(of track: [Box]) -> String? {
-        guard let mdia = track.first(where: { $0.type == "mdia" }).flatMap({ children($0.body) }),
-              let hdlr = mdia.first(where: { $0.type == "hdlr" })?.body, hdlr.count >= 12 else { return nil }
+    /// The track's handler type ("vide", "soun"...) from its mdia's hdlr.
+    static func handler(of mdia: [Box]) -> String? {
+        guard let hdlr = mdia.first(where: { $0.type == "hdlr" })?.body, hdlr.count >= 12 else { return nil }
         return String(decoding: hdlr[(hdlr.startIndex + 8)..<(hdlr.startIndex + 12)], as: UTF8.self)
     }
 

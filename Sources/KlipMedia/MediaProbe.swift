@@ -68,6 +68,18 @@ public enum MediaProbe {
         return try parse(output.stdout, path: pathOrURL)
     }
 
+    /// ffprobe's seconds (text with 6 decimals) in ms, as every `MediaInfo` duration is.
+    static func milliseconds(ffprobeSeconds text: String?) -> Int? {
+        guard let text, let value = Double(text), value.isFinite else { return nil }
+        return Int((value * 1000).rounded())
+    }
+
+    /// Seconds a header reader worked out, in ms as ffprobe would have printed and `parse`
+    /// read them, so `WAVHeader` and `MP4Duration` answer exactly as ffprobe does.
+    static func milliseconds(seconds: Double) -> Int? {
+        milliseconds(ffprobeSeconds: String(format: "%.6f", seconds))
+    }
+
     static func parse(_ json: Data, path: String) throws -> MediaInfo {
         struct Probe: Decodable {
             struct Stream: Decodable {
@@ -96,10 +108,6 @@ public enum MediaProbe {
         guard let probe = try? JSONDecoder().decode(Probe.self, from: json), let format = probe.format else {
             throw MediaError.invalidMedia(path: path, detail: "ffprobe printed no format")
         }
-        func ms(_ seconds: String?) -> Int? {
-            guard let seconds, let value = Double(seconds), value.isFinite else { return nil }
-            return Int((value * 1000).rounded())
-        }
         func rate(_ text: String?) -> Double? {
             guard let text else { return nil }
             let parts = text.split(separator: "/").compactMap { Double($0) }
@@ -114,15 +122,15 @@ public enum MediaProbe {
         let video = videoStream.map {
             MediaInfo.Video(codec: $0.codec_name ?? "unknown", width: $0.width ?? 0, height: $0.height ?? 0,
                             fps: rate($0.avg_frame_rate) ?? rate($0.r_frame_rate) ?? 0,
-                            durationMs: ms($0.duration),
+                            durationMs: milliseconds(ffprobeSeconds: $0.duration),
                             rotationDegrees: VideoOrientation.normalized($0.side_data_list?.compactMap(\.rotation).first
                                 ?? $0.tags?["rotate"].flatMap(Double.init)))
         }
         let audio = audioStream.map {
             MediaInfo.Audio(codec: $0.codec_name ?? "unknown", sampleRate: Int($0.sample_rate ?? "") ?? 0,
-                            channels: $0.channels ?? 0, durationMs: ms($0.duration))
+                            channels: $0.channels ?? 0, durationMs: milliseconds(ffprobeSeconds: $0.duration))
         }
-        let duration = ms(format.duration) ?? video?.durationMs ?? audio?.durationMs ?? 0
+        let duration = milliseconds(ffprobeSeconds: format.duration) ?? video?.durationMs ?? audio?.durationMs ?? 0
         return MediaInfo(formatName: format.format_name ?? "unknown", durationMs: duration,
                          sizeBytes: format.size.flatMap { Int64($0) }, video: video, audio: audio)
     }

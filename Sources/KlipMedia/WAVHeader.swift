@@ -64,10 +64,8 @@ enum WAVHeader {
 
         func info(dataBytes: UInt64, fileBytes: UInt64) -> MediaInfo? {
             guard let codec, channels > 0, sampleRate > 0, blockAlign == channels * bits / 8 else { return nil }
-            // ffprobe prints seconds with 6 decimals, which MediaProbe rounds to ms: the same here.
             let seconds = Double(dataBytes / UInt64(blockAlign)) / Double(sampleRate)
-            guard let printed = Double(String(format: "%.6f", seconds)) else { return nil }
-            let ms = Int((printed * 1000).rounded())
+            guard let ms = MediaProbe.milliseconds(seconds: seconds) else { return nil }
             return MediaInfo(formatName: "wav", durationMs: ms, sizeBytes: Int64(fileBytes), video: nil,
                              audio: MediaInfo.Audio(codec: codec, sampleRate: sampleRate, channels: channels, durationMs: ms))
         }
