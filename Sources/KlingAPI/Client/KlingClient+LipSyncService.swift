@@ -24,15 +24,7 @@ extension KlingClient: LipSyncService {
     }
 
     public func waitingTogether<T: Sendable>(on ids: [String], _ waits: @Sendable () async throws -> T) async throws -> T {
-        await board.register(ids)
-        do {
-            let result = try await waits()
-            await board.unregister(ids)
-            return result
-        } catch {
-            await board.unregister(ids)
-            throw error
-        }
+        try await onBoard(ids, waits)
     }
 
     @discardableResult

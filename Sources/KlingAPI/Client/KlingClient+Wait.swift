@@ -30,15 +30,18 @@ extension KlingClient {
     /// Transient query failures do not end a wait: it keeps polling until the timeout.
     public func wait(taskID: String, timeout: Duration = .seconds(1800), firstPoll: Duration = .seconds(1),
                      onStatus: (@Sendable (LipSyncTask) async -> Void)? = nil) async throws(KlingError) -> LipSyncTask {
-        await board.register(taskID)
-        do {
-            let task = try await poll(taskID: taskID, timeout: timeout, firstPoll: firstPoll, onStatus: onStatus)
-            await board.unregister(taskID)
-            return task
-        } catch {
-            await board.unregister(taskID)
-            throw error
+        try await onBoard([taskID]) { () async throws(KlingError) in
+            try await poll(taskID: taskID, timeout: timeout, firstPoll: firstPoll, onStatus: onStatus)
         }
+    }
+
+    /// Runs `body` with `ids` counted as waited for on the board, however it ends.
+    func onBoard<T, E: Error>(_ ids: [String], _ body: () async throws(E) -> T) async throws(E) -> T {
+        await board.register(ids)
+        let result: Result<T, E>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        await board.unregister(ids)
+        return try result.get()
     }
 
     private func poll(taskID: String, timeout: Duration, firstPoll: Duration,
