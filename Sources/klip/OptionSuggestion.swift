@@ -15,13 +15,14 @@ enum OptionSuggestion {
     /// The message for a first argument that names no subcommand (ArgumentParser would say
     /// only "unexpected argument"), with the nearest one; nil for a subcommand or an option.
     static func unknownCommand(_ given: String) -> String? {
-        let names = Klip.configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        let commands = Klip.configuration.subcommands.compactMap { $0.configuration.commandName }
+        let names = commands + ["help"]
         guard !given.hasPrefix("-"), !names.contains(given) else { return nil }
         var message = "unknown command '\(given)'"
         if let nearest = names.min(by: { distance($0, given) < distance($1, given) }), distance(nearest, given) <= 2 {
             message += "; did you mean '\(nearest)'?"
         } else {
-            message += " (commands: \(names.dropLast().joined(separator: ", ")))"
+            message += " (commands: \(commands.joined(separator: ", ")))"
         }
         return message + " See 'klip --help'."
     }

@@ -70,17 +70,12 @@ import Testing
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let clip = try await makeClip(in: dir)
-        let before = openFDCount()
-        for _ in 0..<60 {
-            // Never read, never closed: deinit kills the tool and closes our ends; the
-            // child's ends close when the tool is reaped, a moment later.
-            _ = try FrameReader(path: clip, width: 320, height: 240)
-        }
-        var growth = openFDCount() - before
-        let deadline = ContinuousClock.now + .seconds(120)
-        while growth >= 10, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            growth = openFDCount() - before
+        let growth = try await fdGrowth(settlingBelow: 10) {
+            for _ in 0..<60 {
+                // Never read, never closed: deinit kills the tool and closes our ends; the
+                // child's ends close when the tool is reaped, a moment later.
+                _ = try FrameReader(path: clip, width: 320, height: 240)
+            }
         }
         #expect(growth < 10, "60 dropped readers left \(growth) more fds open")
     }
@@ -97,7 +92,6 @@ import Testing
         }
         #expect(growth < 10, "40 images left \(growth) more fds open")
     }
-
 }
 
 @Suite struct SubprocessTests {
