@@ -35,8 +35,9 @@ func quietLogger() -> Logger {
             faceChoose: [FaceChoose(faceID: session.faceData[0].faceID, soundFile: sound.soundFile,
                                     soundStartTime: 0, soundEndTime: 3000, soundInsertTime: 500)],
             callbackURL: receiver.url.absoluteString), audio: sound.facts)
-        // The first poll is a minute away and the timeout is 20 s: only callbacks can end this wait.
-        let done = try await client.wait(taskID: task.taskID, timeout: .seconds(20), firstPoll: .seconds(60))
+        // The first poll is ten minutes away and the timeout two: only callbacks can end this
+        // wait. The timeout is generous because a loaded CI machine once took over 20 s.
+        let done = try await client.wait(taskID: task.taskID, timeout: .seconds(120), firstPoll: .seconds(600))
         #expect(done.taskStatus == .succeed)
         let counts = await receiver.counts()
         #expect(counts.accepted >= 1)

@@ -158,18 +158,28 @@ func runScript(_ code: String, backend: EmulatorBackend, lines: Lines = Lines())
     @Test func interruptReportsTheTasksAlreadyCreated() async throws {
         try await withEmulatorBackend { backend in
             let lines = Lines()
+            let created = Readiness()
             let options = ScriptOptions(source: .code("""
             local s = identify("\(media)/one-face.mp4")
             local t = lipsync{session = s, face = s.faces[1], sound_file = "\(media)/speech.wav",
               sound_start_time = 0, sound_end_time = 2000, sound_insert_time = 0, external_task_id = "to-interrupt-\(UUID().uuidString)"}
             kling.log("created")
             wait(t, {interval = 30})
-            """), diagnostics: { lines.add($0) }, liveProgress: false)
+            """), diagnostics: { line in
+                lines.add(line)
+                if line.contains("created") { created.signal() }
+            }, liveProgress: false)
             let runner = ScriptRunner(options: options, backend: backend)
-            async let result = runner.run()
-            for _ in 0..<1200 where !lines.text.contains("created") { try await Task.sleep(for: .milliseconds(50)) }
+            // The interrupt waits for the create however long a loaded machine takes (CI once
+            // took over 60 s), and a run that ends before creating anything frees the wait too.
+            let run = Task { () -> ScriptResult in
+                defer { created.signal() }
+                return await runner.run()
+            }
+            await created.wait()
+            try #require(lines.text.contains("created"), "the run ended before creating its task: \(lines.text)")
             runner.interrupt()
-            let r = await result
+            let r = await run.value
             #expect(r.exitStatus == 130)
             #expect(r.createdTasks.count == 1)
             #expect(r.createdTasks.first?.externalTaskID?.hasPrefix("to-interrupt-") == true)
