@@ -74,6 +74,7 @@ extension Journal {
                 """).execute(arguments: [task.taskID, task.taskStatus.rawValue, task.taskStatusMsg, json, nowMs(),
                                          backend, fingerprint])
         }
+        noteStatus(of: task)
     }
 
     /// Records a task seen by id only (a wait on a task the journal knows); one statement, as
@@ -87,6 +88,18 @@ extension Journal {
                 WHERE backend = ? AND taskID = ?
                 """).execute(arguments: [task.taskStatus.rawValue, task.taskStatusMsg, json, nowMs(), backend, task.taskID])
         }
+        noteStatus(of: task)
+    }
+
+    private func noteStatus(of task: LipSyncTask) {
+        unfinished.withLock { ids in
+            if task.taskStatus.isFinal { ids.remove(task.taskID) } else { ids.insert(task.taskID) }
+        }
+    }
+
+    /// Whether this journal last recorded the task as not finished (so it holds no result).
+    public func recordedUnfinished(taskID: String) -> Bool {
+        unfinished.withLock { $0.contains(taskID) }
     }
 
     public func recordDownload(taskID: String, path: String) async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KlingAPI
+import Synchronization
 
 public typealias LipSyncTaskSnapshot = LipSyncTask
 
@@ -15,6 +16,10 @@ public final class Journal: Sendable {
     let commits: GroupCommit
     public let backend: String
     public let path: String
+    /// Tasks this journal last recorded as not finished. A wait on one needs no look-up
+    /// first: only another run could have recorded its end since, and then the query says
+    /// the same. A thousand waits each did a look-up (a write transaction) before.
+    let unfinished = Mutex<Set<String>>([])
 
     public init(path: String, backend: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
@@ -38,6 +43,10 @@ public final class Journal: Sendable {
         self.backend = backend
         self.path = path
     }
+
+
+
+    deinit { commits.stop() }
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()

@@ -163,7 +163,8 @@ public struct JournaledClient: Sendable {
     public func wait(taskID: String, timeout: Duration = .seconds(1800), firstPoll: Duration = .seconds(1),
                      onStatus: (@Sendable (LipSyncTask) async -> Void)? = nil) async throws -> LipSyncTask {
         // The status column first: the task's JSON is decoded only when it can answer.
-        if !fresh, let entry = try await journal.entry(taskID: taskID), entry.status == TaskStatus.succeed.rawValue,
+        if !fresh, !journal.recordedUnfinished(taskID: taskID), let entry = try await journal.entry(taskID: taskID),
+           entry.status == TaskStatus.succeed.rawValue,
            let task = entry.task, task.taskStatus == .succeed {
             let task = current(task)
             await onStatus?(task)

@@ -147,6 +147,21 @@ struct Fixture {
         #expect(entry.downloadedPath == out)
     }
 
+    /// A wait on a task this journal just recorded as submitted skips the look-up (it cannot
+    /// answer); once the task has ended, the journal answers again with no server.
+    @Test func aTaskCreatedHereIsKnownUnfinishedUntilItEnds() async throws {
+        let f = try await Fixture.start()
+        let session = try await f.journaled().identifyFace(video: oneFace)
+        let (request, facts) = try await f.request(session)
+        let (task, _) = try await f.journaled().createLipSync(request, audio: facts)
+        #expect(f.journal.recordedUnfinished(taskID: task.taskID))
+        let done = try await f.journaled().wait(taskID: task.taskID, firstPoll: .milliseconds(100))
+        #expect(done.taskStatus == .succeed)
+        #expect(!f.journal.recordedUnfinished(taskID: task.taskID))
+        await f.emulator.stop()
+        #expect(try await f.journaled().wait(taskID: task.taskID, timeout: .seconds(5)) == done)
+    }
+
     @Test func freshCreatesANewTaskWithANewExternalIDAndPruneKeepsPending() async throws {
         let f = try await Fixture.start()
         let session = try await f.journaled().identifyFace(video: oneFace)
