@@ -12,6 +12,10 @@ import GRDB
 /// file I/O and on its busy timeout (another run holding the journal waits up to 10 s), so
 /// the SQL runs here, and a caller waits for its answer as a suspended task.
 ///
+/// A write nobody waits for (`writeLater`: what a create or a poll saw, which the next run
+/// can ask the API for again) waits for the next transaction, or at most `laterWindow`: a
+/// thousand creates answered one by one were each a transaction of one row before.
+///
 /// A batch runs in one transaction; if an operation throws, it is rolled back and each
 /// operation runs again in a transaction of its own, so one that throws fails only its
 /// caller (operations only touch the database until they answer, so running one again is
@@ -24,7 +28,11 @@ final class GroupCommit: @unchecked Sendable {
         /// Runs the operation; what it returns answers the caller after the commit.
         let run: @Sendable (Database) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
+        /// A caller waits for it: the batch commits now.
+        let awaited: Bool
     }
+
+    static let laterWindow: Duration = .milliseconds(50)
 
     /// Weak: the journal owns the database, and closes it when it goes (a rerun or a test
     /// opens the file next); no write can be queued by then, since each holds the journal.
@@ -33,10 +41,15 @@ final class GroupCommit: @unchecked Sendable {
     private var queued: [Queued] = []
     private var nextID = 0
     private var stopped = false
+    /// Awaited operations queued: while there are none, the batch waits for `laterWindow`.
+    private var awaitedQueued = 0
+    private var oldestLater: ContinuousClock.Instant?
+    /// The first failure of a write nobody waited for, until `flush` reports it.
+    private var laterFailure: (any Error)?
 
     init(_ writer: any DatabaseWriter) {
         self.writer = writer
-        // The thread holds this object (not the database) until `stop`, then ends once the
+        // The thread holds this object (not the database) until `close`, then ends once the
         // queue is empty.
         let thread = Thread { [self] in loop() }
         thread.name = "klip-journal"
@@ -53,13 +66,14 @@ final class GroupCommit: @unchecked Sendable {
                 let op = Queued(id: id, run: { db in
                     let result = try operation(db)
                     return { continuation.resume(returning: result) }
-                }, fail: { continuation.resume(throwing: $0) })
+                }, fail: { continuation.resume(throwing: $0) }, awaited: true)
                 // Checked under the lock the cancellation handler takes: a cancel either
                 // finds the operation queued or is seen here.
                 let refusal: (any Error)? = condition.withLock {
                     if Task.isCancelled { return CancellationError() }
                     if stopped { return Self.closed }
                     queued.append(op)
+                    awaitedQueued += 1
                     condition.signal()
                     return nil
                 }
@@ -70,12 +84,57 @@ final class GroupCommit: @unchecked Sendable {
         }
     }
 
-    /// Lets the thread end once what is queued is written.
-    func stop() {
-        condition.withLock {
+    /// Queues a write nobody waits for. Reads through this queue see it at once (they come
+    /// after it); it is durable once a later `write` or `flush` returns.
+    func writeLater(_ operation: @escaping @Sendable (Database) throws -> Void) {
+        let op = Queued(id: -1, run: { db in
+            try operation(db)
+            return {}
+        }, fail: { [weak self] error in self?.keep(error) }, awaited: false)
+        let refused = condition.withLock { () -> Bool in
+            if stopped { return true }
+            queued.append(op)
+            if oldestLater == nil {
+                oldestLater = .now
+                condition.signal()
+            }
+            return false
+        }
+        if refused { keep(Self.closed) }
+    }
+
+    /// Returns once everything queued before it is committed; throws the first failure of a
+    /// `writeLater` since the last flush.
+    func flush() async throws {
+        try await write { _ in }
+        if let failure = condition.withLock({ () -> (any Error)? in
+            defer { laterFailure = nil }
+            return laterFailure
+        }) { throw failure }
+    }
+
+    private func keep(_ error: any Error) {
+        condition.withLock { laterFailure = laterFailure ?? error }
+    }
+
+    /// Ends the thread, and writes on the caller's thread what it had not taken: the journal
+    /// is closing (and closing SQLite in WAL mode writes anyway), and a write nobody waited
+    /// for must not be lost with it.
+    func close(_ writer: any DatabaseWriter) {
+        let left = condition.withLock { () -> [Queued] in
             stopped = true
             condition.signal()
+            defer {
+                queued = []
+                awaitedQueued = 0
+                oldestLater = nil
+            }
+            return queued
         }
+        guard !left.isEmpty else { return }
+        let answers = (try? writer.writeWithoutTransaction { db in try Self.commit(left, db) })
+            ?? left.map { op in { op.fail(Self.closed) } }
+        for answer in answers { answer() }
     }
 
     private static let closed = DatabaseError(resultCode: .SQLITE_MISUSE, message: "the journal is closed")
@@ -83,6 +142,7 @@ final class GroupCommit: @unchecked Sendable {
     private func cancel(_ id: Int) {
         let removed = condition.withLock { () -> Queued? in
             guard let index = queued.firstIndex(where: { $0.id == id }) else { return nil }
+            awaitedQueued -= 1
             return queued.remove(at: index)
         }
         removed?.fail(CancellationError())
@@ -101,13 +161,27 @@ final class GroupCommit: @unchecked Sendable {
         }
     }
 
-    /// Everything queued, once there is something; nil once stopped and empty.
+    /// Everything queued, once a caller waits for some of it or the oldest write nobody
+    /// waits for has waited `laterWindow`; nil once stopped and empty.
     private func next() -> [Queued]? {
         condition.lock()
         defer { condition.unlock() }
-        while queued.isEmpty && !stopped { condition.wait() }
-        if queued.isEmpty { return nil }
-        defer { queued = [] }
+        while true {
+            if queued.isEmpty {
+                if stopped { return nil }
+                condition.wait()
+                continue
+            }
+            guard awaitedQueued == 0, !stopped, let oldest = oldestLater else { break }
+            let left = oldest + Self.laterWindow - .now
+            if left <= .zero { break }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(left.components.attoseconds) / 1e18 + Double(left.components.seconds)))
+        }
+        defer {
+            queued = []
+            awaitedQueued = 0
+            oldestLater = nil
+        }
         return queued
     }
 

@@ -23,9 +23,10 @@ extension Journal {
         }
     }
 
+    /// Through the write queue, so it sees the records not yet committed.
     public func entry(fingerprint: String) async throws -> JournalEntry? {
         let backend = self.backend
-        return try await db.read { db in try Self.entry(db, backend, fingerprint) }
+        return try await commits.write { db in try Self.entry(db, backend, fingerprint) }
     }
 
     static func entry(_ db: Database, _ backend: String, _ fingerprint: String) throws -> JournalEntry? {
@@ -63,11 +64,13 @@ extension Journal {
         return entry
     }
 
-    /// Records what the API said of the entry's task (after a create, a query or a wait).
-    public func record(_ task: LipSyncTask, fingerprint: String) async throws {
+    /// Records what the API said of the entry's task (after a create, a query or a wait),
+    /// without waiting for the commit: a record lost with the process is asked of the API
+    /// again by the next run (a pending entry by its external_task_id, a task by its id).
+    public func record(_ task: LipSyncTask, fingerprint: String) throws {
         let json = try task.journalJSON()
         let backend = self.backend
-        try await commits.write { db in
+        commits.writeLater { db in
             try db.cachedStatement(sql: """
                 UPDATE lipsync SET taskID = ?, status = ?, statusMsg = ?, taskJSON = ?, updatedAt = ?
                 WHERE backend = ? AND fingerprint = ?
@@ -78,11 +81,11 @@ extension Journal {
     }
 
     /// Records a task seen by id only (a wait on a task the journal knows); one statement, as
-    /// a thousand waits each record what they see.
-    public func record(_ task: LipSyncTask) async throws {
+    /// a thousand waits each record what they see. Not waited for, as `record(_:fingerprint:)`.
+    public func record(_ task: LipSyncTask) throws {
         let json = try task.journalJSON()
         let backend = self.backend
-        try await commits.write { db in
+        commits.writeLater { db in
             try db.cachedStatement(sql: """
                 UPDATE lipsync SET status = ?, statusMsg = ?, taskJSON = ?, updatedAt = ?
                 WHERE backend = ? AND taskID = ?
@@ -96,6 +99,9 @@ extension Journal {
             if task.taskStatus.isFinal { ids.remove(task.taskID) } else { ids.insert(task.taskID) }
         }
     }
+
+    /// Returns once every record is committed; throws the first that failed since the last flush.
+    public func flush() async throws { try await commits.flush() }
 
     /// Whether this journal last recorded the task as not finished (so it holds no result).
     public func recordedUnfinished(taskID: String) -> Bool {

@@ -46,7 +46,7 @@ public final class Journal: Sendable {
 
 
 
-    deinit { commits.stop() }
+    deinit { commits.close(db) }
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()

@@ -94,7 +94,7 @@ public struct JournaledClient: Sendable {
             if let task = existing.task { return (current(task), .recorded) }
             // Written, then the process died or the answer was lost: ask by external id.
             if let task = try await lookUp(externalTaskID: existing.externalTaskID) {
-                try await journal.record(task, fingerprint: fingerprint)
+                try journal.record(task, fingerprint: fingerprint)
                 return (task, .recovered)
             }
             let pending = Self.pending(request, found, attempt: existing.attempt)
@@ -106,13 +106,13 @@ public struct JournaledClient: Sendable {
         let derived = request.externalTaskID == nil
         do {
             let task = try await client.createLipSync(sent, audio: audio)
-            try await journal.record(task, fingerprint: fingerprint)
+            try journal.record(task, fingerprint: fingerprint)
             return (task, .created)
         } catch let error as KlingError where derived && error.isDuplicateExternalID {
             // The id is derived from this request's content, so the task already holding it is
             // this request's task (made by a run whose journal is gone, or on another machine).
             guard let found = try await lookUp(externalTaskID: sent.externalTaskID!) else { throw error }
-            try await journal.record(found, fingerprint: fingerprint)
+            try journal.record(found, fingerprint: fingerprint)
             return (found, .recovered)
         } catch let error as KlingError where Self.refusedForCertain(error) {
             // Nothing was created, nothing is owed.
@@ -174,20 +174,20 @@ public struct JournaledClient: Sendable {
         do {
             let task = try await client.wait(taskID: taskID, timeout: timeout, firstPoll: firstPoll) { task in
                 // The final status is recorded once, below.
-                if task.taskStatus != .succeed { try? await journal.record(task) }
+                if task.taskStatus != .succeed { try? journal.record(task) }
                 await onStatus?(task)
             }
-            try await journal.record(task)
+            try journal.record(task)
             return task
         } catch let error as KlingError where error.kind == .failed {
-            if let task = try? await client.task(id: taskID) { try? await journal.record(task) }
+            if let task = try? await client.task(id: taskID) { try? journal.record(task) }
             throw error
         }
     }
 
     public func task(id: String) async throws -> LipSyncTask {
         let task = try await client.task(id: id)
-        try await journal.record(task)
+        try journal.record(task)
         return task
     }
 

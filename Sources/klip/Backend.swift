@@ -151,6 +151,13 @@ actor Backend {
     }
 
     func shutdown() async {
+        // What creates and waits recorded without waiting for the commit is made durable
+        // before the process ends; a failure loses no task (the next run asks the API).
+        if let openedJournal {
+            do { try await openedJournal.flush() } catch {
+                logger.warning("the journal \(openedJournal.path) could not record every task's state (\(error)); the next run asks the API for them")
+            }
+        }
         await client.reset()
         await receiver?.stop()
         receiver = nil

@@ -34,8 +34,8 @@ import Testing
                 group.addTask {
                     let began = try await journal.begin(fingerprint: "fp\(i)", externalTaskID: "ext\(i)", attempt: 1, summary: "s\(i)")
                     #expect(began.fingerprint == "fp\(i)" && began.externalTaskID == "ext\(i)")
-                    try await journal.record(LipSyncTask(taskID: "task\(i)", taskStatus: .submitted), fingerprint: "fp\(i)")
-                    // Back from record means committed: the entry is there, with this caller's task.
+                    try journal.record(LipSyncTask(taskID: "task\(i)", taskStatus: .submitted), fingerprint: "fp\(i)")
+                    // A read through the journal comes after the record: the entry is there, with this caller's task.
                     let entry = try #require(try await journal.entry(fingerprint: "fp\(i)"))
                     #expect(entry.taskID == "task\(i)" && entry.status == "submitted" && entry.summary == "s\(i)")
                 }
@@ -47,6 +47,36 @@ import Testing
         #expect(Set(rows.compactMap(\.taskID)) == Set((0..<n).map { "task\($0)" }))
         // 1,000 writes (begin, record) shared transactions.
         #expect(commits.value - before < 2 * n, "\(commits.value - before) transactions for \(2 * n) writes")
+    }
+
+    /// A write nobody waits for is seen by the next read through the journal at once, shares
+    /// a transaction with the others, is durable after `flush`, and its failure is reported
+    /// by the next `flush` alone.
+    @Test func writesNobodyWaitsForAreSeenGroupedAndFlushed() async throws {
+        let journal = try Self.journal()
+        let commits = Commits()
+        try await journal.db.write { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let before = commits.value
+        for i in 0..<100 { journal.commits.writeLater { db in try Self.insertPending(db, "later\(i)") } }
+        #expect(try await journal.entry(fingerprint: "later99") != nil)
+        #expect(commits.value - before <= 2, "\(commits.value - before) transactions for 100 writes and a read")
+        journal.commits.writeLater { db in try Self.insertPending(db, "later0") }  // taken: fails
+        journal.commits.writeLater { db in try Self.insertPending(db, "after") }
+        await #expect(throws: DatabaseError.self) { try await journal.flush() }
+        try await journal.flush()
+        let other = try DatabaseQueue(path: journal.path)  // another connection: committed, not just queued
+        #expect(try await other.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM lipsync") } == 101)
+    }
+
+    /// A journal let go with writes still queued writes them before it closes.
+    @Test func aJournalLetGoWritesWhatWasQueued() async throws {
+        var journal: Journal? = try Self.journal()
+        let path = journal!.path
+        _ = try await journal!.begin(fingerprint: "fp", externalTaskID: "ext", attempt: 1, summary: "s")
+        try journal!.record(LipSyncTask(taskID: "t1", taskStatus: .submitted), fingerprint: "fp")
+        journal = nil
+        let reopened = try Journal(path: path, backend: "local:test")
+        #expect(try await reopened.entry(fingerprint: "fp")?.taskID == "t1")
     }
 
     struct Refused: Error {}

@@ -43,13 +43,14 @@ struct JournalBench {
                         JournaledClient.attemptNow(found.entry, fresh: false).map { JournaledClient.pending(request, found, attempt: $0) }
                     }
                     let id = "task\(i)"
-                    try await journal.record(LipSyncTask(taskID: id, taskStatus: .submitted), fingerprint: found.fingerprint)
+                    try journal.record(LipSyncTask(taskID: id, taskStatus: .submitted), fingerprint: found.fingerprint)
                     if !journal.recordedUnfinished(taskID: id) { _ = try await journal.entry(taskID: id) }
-                    try await journal.record(LipSyncTask(taskID: id, taskStatus: .succeed))
+                    try journal.record(LipSyncTask(taskID: id, taskStatus: .succeed))
                 }
             }
             try await group.waitForAll()
         }
+        try await journal.flush()  // as klip run does before it exits
         let cpu = Self.cpuSeconds() - start
         let rows = try await journal.db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM lipsync WHERE status = 'succeed'") }
         #expect(rows == Self.tasks)

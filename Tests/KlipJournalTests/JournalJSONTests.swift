@@ -32,7 +32,7 @@ import Testing
         let journal = try Journal(path: dir.appendingPathComponent("journal.sqlite").path, backend: "local:test")
         let task = Self.tasks[2]
         _ = try await journal.begin(fingerprint: "fp", externalTaskID: "ext", attempt: 1, summary: "s")
-        try await journal.record(task, fingerprint: "fp")
+        try journal.record(task, fingerprint: "fp")
         #expect(try await journal.entry(taskID: "3")?.task == task)
     }
 }
