@@ -35,7 +35,8 @@ final class GroupCommit: @unchecked Sendable {
     static let laterWindow: Duration = .milliseconds(50)
 
     /// Weak: the journal owns the database, and closes it when it goes (a rerun or a test
-    /// opens the file next); no write can be queued by then, since each holds the journal.
+    /// opens the file next). No awaited write can be queued by then (each holds the journal);
+    /// writes nobody waits for still queued are written by `close`.
     private weak var writer: (any DatabaseWriter)?
     private let condition = NSCondition()
     private var queued: [Queued] = []
@@ -175,7 +176,7 @@ final class GroupCommit: @unchecked Sendable {
             guard awaitedQueued == 0, !stopped, let oldest = oldestLater else { break }
             let left = oldest + Self.laterWindow - .now
             if left <= .zero { break }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(left.components.attoseconds) / 1e18 + Double(left.components.seconds)))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: left / .seconds(1)))
         }
         defer {
             queued = []
