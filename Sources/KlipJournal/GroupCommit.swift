@@ -42,6 +42,9 @@ final class GroupCommit: @unchecked Sendable {
     private var queued: [Queued] = []
     private var nextID = 0
     private var stopped = false
+    /// The thread is writing a batch it took; `close` waits for it.
+    private var writing = false
+    private weak var thread: Thread?
     /// Awaited operations queued: while there are none, the batch waits for `laterWindow`.
     private var awaitedQueued = 0
     private var oldestLater: ContinuousClock.Instant?
@@ -54,6 +57,7 @@ final class GroupCommit: @unchecked Sendable {
         // queue is empty.
         let thread = Thread { [self] in loop() }
         thread.name = "klip-journal"
+        self.thread = thread
         thread.start()
     }
 
@@ -75,7 +79,7 @@ final class GroupCommit: @unchecked Sendable {
                     if stopped { return Self.closed }
                     queued.append(op)
                     awaitedQueued += 1
-                    condition.signal()
+                    condition.broadcast()
                     return nil
                 }
                 if let refusal { continuation.resume(throwing: refusal) }
@@ -97,7 +101,7 @@ final class GroupCommit: @unchecked Sendable {
             queued.append(op)
             if oldestLater == nil {
                 oldestLater = .now
-                condition.signal()
+                condition.broadcast()
             }
             return false
         }
@@ -118,13 +122,17 @@ final class GroupCommit: @unchecked Sendable {
         condition.withLock { laterFailure = laterFailure ?? error }
     }
 
-    /// Ends the thread, and writes on the caller's thread what it had not taken: the journal
-    /// is closing (and closing SQLite in WAL mode writes anyway), and a write nobody waited
-    /// for must not be lost with it.
+    /// Ends the thread, and writes on the caller's thread what it had not taken, after the
+    /// batch it is writing, if any: the journal is closing (and closing SQLite in WAL mode
+    /// writes anyway), a write nobody waited for must not be lost with it, and once this
+    /// returns, everything queued is committed (a rerun may open the file next).
     func close(_ writer: any DatabaseWriter) {
+        let onThread = Thread.current === thread
         let left = condition.withLock { () -> [Queued] in
             stopped = true
-            condition.signal()
+            condition.broadcast()
+            // One transaction at most; not on the thread itself (its batch let go of the journal).
+            while writing && !onThread { condition.wait() }
             defer {
                 queued = []
                 awaitedQueued = 0
@@ -159,6 +167,10 @@ final class GroupCommit: @unchecked Sendable {
                 answers = batch.map { op in { op.fail(error) } }
             }
             for answer in answers { answer() }
+            condition.withLock {
+                writing = false
+                condition.broadcast()
+            }
         }
     }
 
@@ -182,6 +194,7 @@ final class GroupCommit: @unchecked Sendable {
             queued = []
             awaitedQueued = 0
             oldestLater = nil
+            writing = true
         }
         return queued
     }
