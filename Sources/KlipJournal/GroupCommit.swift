@@ -28,8 +28,6 @@ final class GroupCommit: @unchecked Sendable {
         /// Runs the operation; what it returns answers the caller after the commit.
         let run: @Sendable (Database) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
-        /// A caller waits for it: the batch commits now.
-        let awaited: Bool
     }
 
     static let laterWindow: Duration = .milliseconds(50)
@@ -55,8 +53,10 @@ final class GroupCommit: @unchecked Sendable {
         self.writer = writer
         // The thread holds this object (not the database) until `close`, then ends once the
         // queue is empty.
-        let thread = Thread { [self] in loop() }
-        thread.name = "klip-journal"
+        let thread = Thread { [self] in
+            Thread.current.name = "klip-journal"  // named from inside: on Linux only that reaches the OS
+            loop()
+        }
         self.thread = thread
         thread.start()
     }
@@ -71,7 +71,7 @@ final class GroupCommit: @unchecked Sendable {
                 let op = Queued(id: id, run: { db in
                     let result = try operation(db)
                     return { continuation.resume(returning: result) }
-                }, fail: { continuation.resume(throwing: $0) }, awaited: true)
+                }, fail: { continuation.resume(throwing: $0) })
                 // Checked under the lock the cancellation handler takes: a cancel either
                 // finds the operation queued or is seen here.
                 let refusal: (any Error)? = condition.withLock {
@@ -95,7 +95,7 @@ final class GroupCommit: @unchecked Sendable {
         let op = Queued(id: -1, run: { db in
             try operation(db)
             return {}
-        }, fail: { [weak self] error in self?.keep(error) }, awaited: false)
+        }, fail: { [weak self] error in self?.keep(error) })
         let refused = condition.withLock { () -> Bool in
             if stopped { return true }
             queued.append(op)
