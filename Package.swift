@@ -121,7 +121,8 @@ let package = Package(
         ),
         .testTarget(name: "KlipEngineTests", dependencies: ["KlipEngine", "KlipMedia"]),
         .testTarget(name: "KlipMediaTests", dependencies: ["KlipMedia", "KlipTestSupport"]),
-        // What several test targets share (a child process whose output a test waits on).
+        // What several test targets share (a child process whose output a test waits on, a
+        // benchmark's CPU time).
         .target(name: "KlipTestSupport", path: "Tests/KlipTestSupport"),
         .testTarget(
             name: "KlipServerTests",
@@ -142,7 +143,7 @@ let package = Package(
         .testTarget(name: "KlipUploadTests", dependencies: ["KlipUpload", "KlipServer", "KlingAPI", "KlipTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(
             name: "KlipJournalTests",
-            dependencies: ["KlipJournal", "KlingAPI", "KlipServer", "KlipMedia", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["KlipJournal", "KlingAPI", "KlipServer", "KlipMedia", "KlipTestSupport", .product(name: "Logging", package: "swift-log"),
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],

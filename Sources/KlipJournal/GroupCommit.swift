@@ -133,17 +133,9 @@ final class GroupCommit: @unchecked Sendable {
             condition.broadcast()
             // One transaction at most; not on the thread itself (its batch let go of the journal).
             while writing && !onThread { condition.wait() }
-            defer {
-                queued = []
-                awaitedQueued = 0
-                oldestLater = nil
-            }
-            return queued
+            return takeQueue()
         }
-        guard !left.isEmpty else { return }
-        let answers = (try? writer.writeWithoutTransaction { db in try Self.commit(left, db) })
-            ?? left.map { op in { op.fail(Self.closed) } }
-        for answer in answers { answer() }
+        if !left.isEmpty { Self.write(left, with: writer) }
     }
 
     private static let closed = DatabaseError(resultCode: .SQLITE_MISUSE, message: "the journal is closed")
@@ -159,14 +151,7 @@ final class GroupCommit: @unchecked Sendable {
 
     private func loop() {
         while let batch = next() {
-            let answers: [@Sendable () -> Void]
-            do {
-                guard let writer else { throw Self.closed }
-                answers = try writer.writeWithoutTransaction { db in try Self.commit(batch, db) }
-            } catch {
-                answers = batch.map { op in { op.fail(error) } }
-            }
-            for answer in answers { answer() }
+            Self.write(batch, with: writer)
             condition.withLock {
                 writing = false
                 condition.broadcast()
@@ -190,13 +175,30 @@ final class GroupCommit: @unchecked Sendable {
             if left <= .zero { break }
             _ = condition.wait(until: Date(timeIntervalSinceNow: left / .seconds(1)))
         }
+        writing = true
+        return takeQueue()
+    }
+
+    /// Everything queued, leaving the queue empty; with the lock held.
+    private func takeQueue() -> [Queued] {
         defer {
             queued = []
             awaitedQueued = 0
             oldestLater = nil
-            writing = true
         }
         return queued
+    }
+
+    /// Commits the batch and answers each caller, or fails them all if it cannot be written.
+    private static func write(_ batch: [Queued], with writer: (any DatabaseWriter)?) {
+        let answers: [@Sendable () -> Void]
+        do {
+            guard let writer else { throw closed }
+            answers = try writer.writeWithoutTransaction { db in try commit(batch, db) }
+        } catch {
+            answers = batch.map { op in { op.fail(error) } }
+        }
+        for answer in answers { answer() }
     }
 
     private static func commit(_ batch: [Queued], _ db: Database) throws -> [@Sendable () -> Void] {

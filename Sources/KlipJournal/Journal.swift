@@ -44,8 +44,6 @@ public final class Journal: Sendable {
         self.path = path
     }
 
-
-
     deinit { commits.close(db) }
 
     static var migrator: DatabaseMigrator {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import KlingAPI
 @testable import KlipJournal
+import KlipTestSupport
 import Testing
 
 /// What the journal alone costs `klip run` for 1,000 tasks (scripts/bench-py/compare prints
@@ -13,12 +14,6 @@ import Testing
 struct JournalBench {
     static let tasks = Int(ProcessInfo.processInfo.environment["KLIP_FLOOR_TASKS"] ?? "") ?? 1000
 
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
-
     @Test func whatTheJournalCostsAThousandTasks() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("klip-journal-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -28,7 +23,7 @@ struct JournalBench {
         try await journal.record(session: IdentifyFaceResult(sessionID: "s1", faceData: []), videoKey: "sha256:v", validFor: .seconds(3600))
         let sound = String(repeating: "UklGRiQAAABXQVZF", count: 17_000)  // 272 KB of Base64, one storage for all
 
-        let start = Self.cpuSeconds()
+        let start = ProcessCPU.seconds()
         let before = commits.value
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<Self.tasks {
@@ -51,7 +46,7 @@ struct JournalBench {
             try await group.waitForAll()
         }
         try await journal.flush()  // as klip run does before it exits
-        let cpu = Self.cpuSeconds() - start
+        let cpu = ProcessCPU.seconds() - start
         let rows = try await journal.db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM lipsync WHERE status = 'succeed'") }
         #expect(rows == Self.tasks)
         print(String(format: "journal: %d tasks' entries (look up and begin, created, succeeded), no HTTP: CPU %.2f s, %d transactions",

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import KlingAPI
+import KlipTestSupport
 import NIOCore
 import Synchronization
 import Testing
@@ -15,19 +16,6 @@ struct ClientFloorBench {
     static let env = ProcessInfo.processInfo.environment
     static let tasks = Int(env["KLIP_FLOOR_TASKS"] ?? "") ?? 1000
     static let media = env["KLIP_LOAD_MEDIA"] ?? ServeProcess.repoMedia
-
-    static func cpuSeconds() -> Double {
-        let (user, system) = userAndSystemSeconds()
-        return user + system
-    }
-
-    /// The kernel's share tells the loopback copies of 206 MB of bodies from the client's own work.
-    static func userAndSystemSeconds() -> (user: Double, system: Double) {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return (Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
-                Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6)
-    }
 
     /// Runs `work(i)` for every task index, 32 at a time (KlingHTTP's connections per host).
     static func each(_ work: @escaping @Sendable (Int) async throws -> Void) async throws {
@@ -55,12 +43,12 @@ struct ClientFloorBench {
         let sound = try await client.prepareSound(Self.media + "/speech.wav")
         let face = session.faceData[0].faceID
 
-        let systemBefore = Self.userAndSystemSeconds().system
+        let systemBefore = ProcessCPU.userAndSystem().system
         let bare = try await Self.bare(base: base + "/kling/v1", session: session.sessionID, face: face, sound: sound.soundFile)
         print(String(format: "floor: bare AsyncHTTPClient, %d creates + %d queries: client CPU %.2f s (sys %.2f)",
-                     Self.tasks, Self.tasks, bare, Self.userAndSystemSeconds().system - systemBefore))
+                     Self.tasks, Self.tasks, bare, ProcessCPU.userAndSystem().system - systemBefore))
 
-        let start = Self.cpuSeconds()
+        let start = ProcessCPU.seconds()
         let ids = Shared([String](repeating: "", count: Self.tasks))
         try await Self.each { i in
             let request = LipSyncRequest(sessionID: session.sessionID, faceChoose: [FaceChoose(
@@ -77,7 +65,7 @@ struct ClientFloorBench {
         }
         #expect(done == Self.tasks)
         print(String(format: "floor: KlingClient (checks, wire JSON, list polling), %d tasks: client CPU %.2f s",
-                     Self.tasks, Self.cpuSeconds() - start))
+                     Self.tasks, ProcessCPU.seconds() - start))
     }
 
     /// The create bodies and queries as bytes made beforehand, sent and read back.
@@ -87,7 +75,7 @@ struct ClientFloorBench {
             ByteBuffer(string: #"{"session_id":"\#(session)","face_choose":[{"face_id":"\#(face)","sound_file":"\#(sound)","sound_start_time":0,"sound_end_time":2500,"sound_insert_time":\#(1000 + i)}]}"#)
         }
         let bodies = (0..<tasks).map(body)
-        let start = cpuSeconds()
+        let start = ProcessCPU.seconds()
         let ids = Shared([String](repeating: "", count: tasks))
         try await each { i in
             var request = HTTPClientRequest(url: base + "/videos/advanced-lip-sync")
@@ -107,7 +95,7 @@ struct ClientFloorBench {
             let response = try await http.execute(request, timeout: .seconds(120))
             _ = try await response.body.collect(upTo: 1 << 20)
         }
-        return cpuSeconds() - start
+        return ProcessCPU.seconds() - start
     }
 }
 

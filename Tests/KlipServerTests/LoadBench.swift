@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KlipTestSupport
 import Testing
 
 /// The load driver of scripts/bench-load; runs only with KLIP_BENCH_LOAD=1 against the
@@ -134,10 +135,7 @@ struct LoadBench {
         print(String(format: "load: %d clients for %.1f s: %d requests, %.0f requests/s", clients, elapsed, requests, Double(requests) / elapsed))
         print(String(format: "load: latency p50 %.1f ms, p99 %.1f ms, max %.1f ms", percentile(0.5) * 1000, percentile(0.99) * 1000, (sorted.last ?? 0) * 1000))
         print("load: creates \(totals.creates): \(totals.created) created, \(totals.busy) answered 1303 (slots full); \(totals.succeeded) tasks seen succeed; \(totals.polls) polls, \(totals.lists) lists")
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let clientCPU = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        print(String(format: "load: client (this test process) CPU %.1f s", clientCPU))
+        print(String(format: "load: client (this test process) CPU %.1f s", ProcessCPU.seconds()))
         print("load: errors other than 1303: \(totals.errors.count)")
         for error in Set(totals.errors).prefix(5) { print("load: error: \(error)") }
         #expect(totals.errors.isEmpty)
