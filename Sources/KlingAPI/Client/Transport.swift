@@ -81,8 +81,9 @@ struct Transport: Sendable {
             throw KlingError(kind: .network, message: "\(method.rawValue) \(configuration.url(path)): \(Self.describe(error))")
         }
         let status = Int(response.status.code)
-        let data = Data(bytes.readableBytesView)
-        guard let envelope = try? JSONDecoder().decode(Envelope<Payload>.self, from: data) else {
+        guard let envelope = Self.wireEnvelope(bytes, of: Payload.self)
+                ?? (try? JSONDecoder().decode(Envelope<Payload>.self, from: Data(bytes.readableBytesView))) else {
+            let data = Data(bytes.readableBytesView)
             // A body that is not even JSON was cut short on the way (the request may have taken
             // effect: a lost answer); a 5xx without an envelope comes from something in between.
             // Both are connection-level failures. JSON that is not an envelope is not retried.
@@ -100,6 +101,12 @@ struct Transport: Sendable {
                              requestID: envelope.requestID, httpStatus: status)
         }
         return payload
+    }
+
+    /// The answers klip reads most are read by `WireJSONReader`; nil leaves it to `JSONDecoder`.
+    static func wireEnvelope<Payload>(_ bytes: ByteBuffer, of: Payload.Type) -> Envelope<Payload>? {
+        guard let wire = Envelope<Payload>.self as? any WireJSONDecodable.Type else { return nil }
+        return bytes.withUnsafeReadableBytes { wire.fromWire($0) } as? Envelope<Payload>
     }
 
     static func encode(_ body: any Encodable & Sendable) throws(KlingError) -> ByteBuffer {

@@ -55,7 +55,13 @@ extension KeyedDecodingContainer {
     func decodeMillisIfPresent(forKey key: Key) throws -> Int64? {
         guard contains(key), try !decodeNil(forKey: key) else { return nil }
         if let i = try? decode(Int64.self, forKey: key) { return i }
-        if let d = try? decode(Double.self, forKey: key) { return Int64(d) }
+        if let d = try? decode(Double.self, forKey: key) {
+            // Int64(d) traps outside its range: a hostile answer must not end the process.
+            guard d.magnitude < 9.2e18 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "not a time in ms: \(d)")
+            }
+            return Int64(d)
+        }
         let s = try decode(String.self, forKey: key)
         guard let i = Int64(s) else {
             throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "not a time in ms: \(s)")

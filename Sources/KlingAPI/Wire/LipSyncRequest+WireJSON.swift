@@ -1,6 +1,10 @@
 /// The create body, written the way the synthesized `Encodable` would (keys in declaration
 /// order, absent optionals left out) but with the sound copied whole: see `WireJSON`.
 extension LipSyncRequest: WireJSONEncodable {
+    public var wireSizeHint: Int {
+        faceChoose.reduce(512) { $0 + 256 + ($1.soundFile?.utf8.count ?? 0) } + (callbackURL?.utf8.count ?? 0)
+    }
+
     public func write(to json: inout WireJSON) throws(KlingError) {
         try json.object { (json) throws(KlingError) in
             json.key("session_id")
