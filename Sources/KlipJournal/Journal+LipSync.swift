@@ -13,8 +13,14 @@ extension Journal {
                        begin: @escaping @Sendable (JournalLookUp) -> PendingEntry? = { _ in nil })
         async throws -> (found: JournalLookUp, began: JournalEntry?) {
         let backend = self.backend
-        return try await commits.write { db in
-            let videoKey = try Self.videoKey(db, backend, request.sessionID) ?? "session:" + request.sessionID
+        return try await commits.write { [self] db in
+            let session = request.sessionID
+            var known = videoKeys.withLock { $0[session] }
+            if known == nil, let found = try Self.videoKey(db, backend, session) {
+                known = found
+                videoKeys.withLock { $0[session] = found }
+            }
+            let videoKey = known ?? "session:" + session
             let fingerprint = Fingerprint.lipSync(request, videoKey: videoKey)
             let found = JournalLookUp(videoKey: videoKey, fingerprint: fingerprint,
                                       entry: try Self.entry(db, backend, fingerprint))

@@ -20,6 +20,9 @@ public final class Journal: Sendable {
     /// first: only another run could have recorded its end since, and then the query says
     /// the same. A thousand waits each did a look-up (a write transaction) before.
     let unfinished = Mutex<Set<String>>([])
+    /// The video each session id was found to belong to: a session never moves to another
+    /// video, so a thousand creates on one session ask SQLite once.
+    let videoKeys = Mutex<[String: String]>([:])
 
     public init(path: String, backend: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,

@@ -76,6 +76,12 @@ struct PathPolicy: Sendable {
     /// do not exist yet are kept as written; a dangling link resolves to where it points.
     static func resolve(_ path: String) -> String {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        // A path that exists is resolved by the C library in one call, by the same rule (each
+        // link in order, `..` after it); the walk below is for what does not exist yet.
+        if let real = realpath(absolute, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
         var pending = absolute.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         var parts: [String] = []
         var hops = 0
