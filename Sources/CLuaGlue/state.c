@@ -158,8 +158,10 @@ void klip_name_thread(const char *name) {
     pthread_setname_np(pthread_self(), shortname);
 }
 
-void glue_begin_slice(klip_state *S) { S->slice_start = thread_cpu(); S->in_slice = 1; }
+// Only a CPU limit reads the time used (a cleanup budget is set only when one ran out), and
+// the thread CPU clock is a system call: none per resume of a run without a limit.
+void glue_begin_slice(klip_state *S) { S->slice_start = S->cpu_limit > 0 ? thread_cpu() : 0; S->in_slice = 1; }
 void glue_end_slice(klip_state *S) {
-    if (S->in_slice) S->cpu_used += thread_cpu() - S->slice_start;
+    if (S->in_slice && S->cpu_limit > 0) S->cpu_used += thread_cpu() - S->slice_start;
     S->in_slice = 0;
 }

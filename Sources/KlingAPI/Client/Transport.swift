@@ -32,7 +32,7 @@ struct Transport: Sendable {
                 return try await once(method, path, query: query, body: body, as: Payload.self)
             } catch {
                 if attempt > 1, let recover, let recovered = await recover(error) { return recovered }
-                if error.klingCode?.isTokenTiming == true, !resigned, await auth.invalidate() {
+                if error.klingCode?.isTokenTiming == true, !resigned, auth.invalidate() {
                     resigned = true
                     logger.debug("token rejected (\(error.code!)); re-signing once")
                     attempt -= 1
@@ -60,7 +60,7 @@ struct Transport: Sendable {
         request.method = HTTPMethod(rawValue: method.rawValue)
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "klip/0.1")
-        if let header = await auth.header() { request.headers.add(name: "Authorization", value: header) }
+        if let header = auth.header() { request.headers.add(name: "Authorization", value: header) }
         if body != nil { request.headers.add(name: "Content-Type", value: "application/json") }
         let response: HTTPClientResponse
         let bytes: ByteBuffer
