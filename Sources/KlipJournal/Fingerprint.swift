@@ -5,7 +5,13 @@ import KlingAPI
 /// Hashes that name inputs by content, so a rerun recognises the same work.
 public enum Fingerprint {
     public static func hex(_ data: some DataProtocol) -> String {
-        Hex.lowercase(SHA256.hash(data: data))
+        SHA256.hash(data: data).withUnsafeBytes { Hex.lowercase($0) }
+    }
+
+    /// Of the text's UTF-8, hashed where it lies (no Data copy).
+    static func hex(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)).withUnsafeBytes { Hex.lowercase($0) } }
     }
 
     /// A local file by its content (streamed, never held whole), a URL or id by its text.
@@ -38,11 +44,9 @@ public enum Fingerprint {
         let audio: String
         if let id = face?.audioID, !id.isEmpty { audio = "id:" + id }
         else { audio = "sha256:" + SoundFileMemo.sha256Hex(face?.soundFile ?? "") }
-        let parts = [
-            "video=\(videoKey)", "face=\(face?.faceID ?? "")", "audio=\(audio)",
-            "start=\(face?.soundStartTime ?? 0)", "end=\(face?.soundEndTime ?? 0)", "insert=\(face?.soundInsertTime ?? 0)",
-            "volume=\(face?.soundVolume ?? 1)", "original=\(face?.originalAudioVolume ?? 1)",
-        ]
-        return hex(Data(parts.joined(separator: "\n").utf8))
+        var text = "video=\(videoKey)\nface=\(face?.faceID ?? "")\naudio=\(audio)\n"
+        text += "start=\(face?.soundStartTime ?? 0)\nend=\(face?.soundEndTime ?? 0)\ninsert=\(face?.soundInsertTime ?? 0)\n"
+        text += "volume=\(face?.soundVolume ?? 1)\noriginal=\(face?.originalAudioVolume ?? 1)"
+        return hex(text)
     }
 }
