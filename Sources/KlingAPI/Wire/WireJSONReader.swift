@@ -29,8 +29,8 @@ public struct WireJSONReader {
     private var depth = 0
     static let maxDepth = 512
     /// The keys of the objects open now, innermost last. A key given twice is left to
-    /// `JSONDecoder` (which keeps the first); an object wider than `maxKeys` too, since
-    /// finding twins here costs the square of its width.
+    /// `JSONDecoder` (it does not keep the last one, as this reader would); so is an object
+    /// wider than `maxKeys`, since finding twins here costs the square of its width.
     private var keys: [UnsafeRawBufferPointer] = []
     static let maxKeys = 64
 
