@@ -58,7 +58,10 @@ import Testing
     }
 
     @Test func aBatchKilledHalfwayAndRunAgainMakesExactlyOneTaskPerClip() async throws {
-        let s = try await start(faults: nil)
+        // Every answer held back 100 ms, so the 50 creates take seconds and the kill lands
+        // mid-batch however fast the client is (a whole batch once ran between two 25 ms
+        // looks at its output, and there was nothing left to kill).
+        let s = try await start(faults: "slow=1:100ms")
         defer { s.server.stop() }
         let first = try KillableRun(arguments: ["run", Self.script, "\(Self.clips)", s.out],
                                     environment: s.klip.environment.merging(s.env) { $1 })
@@ -101,7 +104,8 @@ final class KillableRun: @unchecked Sendable {
             if output.contains(marker) { return }
             try await Task.sleep(for: .milliseconds(25))
         }
-        throw CLIFailure(message: "never printed \(marker): \(output)")
+        let why = process.isRunning ? "never printed" : "ended before it could be stopped after"
+        throw CLIFailure(message: "the run \(why) \(marker.debugDescription): \(output.suffix(2000))")
     }
 
     func kill() {
